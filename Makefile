@@ -121,6 +121,15 @@ test-ctl: $(TENUOCTL)
 
 TEST_RUNS += test-unit test-ctl
 
+# The unit suites under valgrind (memcheck, leaks are errors).  Check must
+# not fork here, or valgrind would only watch the runner.
+.PHONY: test-valgrind
+test-valgrind: deps
+	@$(MAKE) --no-print-directory unit-bins SANITIZE=0
+	@CK_FORK=no VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect" \
+	    sh tests/run-unit.sh $(UNIT_BIN)
+
 # `make test` installs what it needs first, then builds and runs every suite.
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins SANITIZE=$(SANITIZE)

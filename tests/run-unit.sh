@@ -9,7 +9,7 @@ fail=0
 failed_suites=""
 for t in "$@"; do
 	name=$(basename "$t")
-	out=$("$t" 2>&1)
+	out=$(${VALGRIND:-} "$t" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks' | sed "s/^/$name: /"
 	# Check's summary: "NN%: Checks: C, Failures: F, Errors: E"

@@ -109,6 +109,14 @@ $(B)/tests/check_%: $(B)/tests/unit/check_%.o $(UNIT_HELPER_OBJ) $(LIBTENUO)
 	$(CC) $(LDFLAGS_BASE) -o $@ $< $(UNIT_HELPER_OBJ) $(LIBTENUO) \
 	    $(CHECK_LIBS) $(JANSSON_LIBS) $(LIB_LIBS)
 
+# The failmalloc suite routes the library's allocations through wrappers.
+$(B)/tests/check_failmalloc: $(B)/tests/unit/check_failmalloc.o \
+    $(UNIT_HELPER_OBJ) $(LIBTENUO)
+	$(CC) $(LDFLAGS_BASE) \
+	    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o $@ $< \
+	    $(UNIT_HELPER_OBJ) $(LIBTENUO) $(CHECK_LIBS) $(JANSSON_LIBS) \
+	    $(LIB_LIBS)
+
 .PHONY: unit-bins
 unit-bins: $(UNIT_BIN)
 

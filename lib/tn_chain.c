@@ -279,6 +279,10 @@ tn_authorize(const struct tn_stack *st, const struct tn_call *call,
     const struct tn_verify_opts *o, struct tn_chain_result *res,
     struct tn_error *err)
 {
+	/* No arguments is the empty map. */
+	static const struct tn_cbor_item no_args = { .type = TN_CBOR_MAP,
+	    .size = 1, .count = 0 };
+	const struct tn_cbor_item *args = call->args ? call->args : &no_args;
 	const struct tn_warrant *leaf;
 	const struct tn_cbor_item *cset;
 	unsigned windows = o->pop_max_windows ? o->pop_max_windows :
@@ -302,14 +306,22 @@ tn_authorize(const struct tn_stack *st, const struct tn_call *call,
 		return tn_fail(err, TN_ERR_POP_FAILED,
 		    "proof-of-possession signature is missing");
 	rc = tn_pop_verify(leaf->holder, leaf->id, call->tool, call->toollen,
-	    call->args, call->pop, o->now, windows, &window, err);
+	    args, call->pop, o->now, windows, &window, err);
 	if (rc != TN_OK)
 		return rc;
-	if ((rc = tn_constraint_set_check(cset, call->args, err)) != TN_OK)
+	if ((rc = tn_constraint_set_check(cset, args, err)) != TN_OK)
 		return rc;
 	if (leaf->has_approval_gates) {
+		/* A gate nobody can open denies, as deployed Tenuo does. */
+		if (leaf->required_approvers == NULL ||
+		    leaf->required_approvers->count == 0)
+			return tn_fail(err, TN_ERR_CONSTRAINT_NOT_SATISFIED,
+			    "approval gate requires approval for tool '%.*s' "
+			    "but the warrant names no required_approvers",
+			    (int)(call->toollen > 128 ? 128 : call->toollen),
+			    call->tool);
 		rc = tn_approval_check(leaf, call->tool, call->toollen,
-		    call->args, call->approvals, call->napprovals, o->now,
+		    args, call->approvals, call->napprovals, o->now,
 		    o->tolerance_secs, NULL, err);
 		if (rc != TN_OK)
 			return rc;

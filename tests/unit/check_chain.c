@@ -454,6 +454,137 @@ START_TEST(test_authorize_issuer_leaf_refused)
 }
 END_TEST
 
+/* A.22: revoking the child in a signed list denies the whole chain. */
+START_TEST(test_chain_cascading_revocation)
+{
+	struct tn_stack *st = stack_of(REFS("A.22/A.22 Root", "A.22/A.22 Child"));
+	json_t *rec = tu_vector(V, "A.22.b");
+	uint8_t *raw;
+	size_t n;
+	struct tn_srl *srl;
+	struct tn_verify_opts o;
+	struct tn_error err;
+
+	raw = tu_unhex(tu_str(json_object_get(rec, "srl"), "signed_srl_hex"),
+	    &n);
+	ck_assert_msg(tn_srl_decode(raw, n, CP, 0, &srl, &err) == TN_OK, "%s",
+	    err.reason);
+	opts(&o, NOW);
+	ck_assert_int_eq(tn_chain_verify(st, &o, NULL, &err), TN_OK);
+	o.srl = srl;
+	ck_assert_int_eq(tn_chain_verify(st, &o, NULL, &err), TN_ERR_REVOKED);
+	ck_assert_ptr_nonnull(strstr(err.reason,
+	    "tnu_wrt_019471f8000070008000000000002201"));
+	/* The root alone is not revoked. */
+	tn_warrant_free(st->w[1]);
+	st->n = 1;
+	ck_assert_int_eq(tn_chain_verify(st, &o, NULL, &err), TN_OK);
+	tn_srl_free(srl);
+	free(raw);
+	tn_stack_free(st);
+}
+END_TEST
+
+/*
+ * tenuo.approval_gates on the leaf: approvals are required; a gate with no
+ * approvers denies; one valid approval of a 1-of-1 allows.
+ */
+static struct tn_stack *
+gated(const struct party *cp, const struct party *holder,
+    const struct party *approver)
+{
+	static const uint8_t gate[] = { 0xa0 };
+	struct tn_mint_tool tool = { "read_file", EMPTY_SET,
+	    sizeof(EMPTY_SET) };
+	struct tn_mint_ext ext = { "tenuo.approval_gates", gate, 1 };
+	struct tn_mint m;
+	struct tn_stack *st = calloc(1, sizeof(*st));
+	struct tn_warrant *w;
+	uint8_t *out;
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = TN_WARRANT_EXECUTION;
+	memset(m.id, 0x77, sizeof(m.id));
+	memcpy(m.holder, holder->pk, 32);
+	m.issued_at = T0;
+	m.expires_at = T0 + 600;
+	m.max_depth = 3;
+	m.tools = &tool;
+	m.ntools = 1;
+	m.exts = &ext;
+	m.nexts = 1;
+	if (approver != NULL) {
+		m.approvers = &approver->pk;
+		m.napprovers = 1;
+		m.has_min_approvals = 1;
+		m.min_approvals = 1;
+	}
+	ck_assert_int_eq(tn_warrant_mint(&m, cp->sk, &out, &n, NULL), TN_OK);
+	ck_assert_int_eq(tn_warrant_decode(out, n, &w, NULL), TN_OK);
+	ck_assert(w->has_approval_gates);
+	ck_assert_int_eq(tn_stack_push(st, w, NULL), TN_OK);
+	free(out);
+	return st;
+}
+
+START_TEST(test_authorize_approval_gates)
+{
+	struct party cp, holder, approver;
+	struct tn_stack *st;
+	struct tn_verify_opts o;
+	struct tn_error err;
+	uint8_t sig[64], hash[32], nonce[16] = { 1 }, *blob;
+	size_t bloblen;
+	struct tn_approval_blob ab;
+	struct tn_call call = { "read_file", 9, NULL, sig, NULL, 0 };
+
+	party(&cp, 1);
+	party(&holder, 2);
+	party(&approver, 3);
+	tn_verify_opts_init(&o);
+	o.roots = (const uint8_t (*)[TN_KEY_LEN])cp.pk;
+	o.nroots = 1;
+	o.now = T0 + 60;
+	/* No approvers: nobody can open the gate. */
+	st = gated(&cp, &holder, NULL);
+	ck_assert_int_eq(tn_pop_sign(holder.sk, st->w[0]->id, "read_file", 9,
+	    NULL, o.now, sig, NULL), TN_OK);
+	ck_assert_int_eq(tn_authorize(st, &call, &o, NULL, &err),
+	    TN_ERR_CONSTRAINT_NOT_SATISFIED);
+	ck_assert_msg(strstr(err.reason, "required_approvers") != NULL, "%s",
+	    err.reason);
+	tn_stack_free(st);
+	/* 1-of-1: denied without, allowed with the approval. */
+	st = gated(&cp, &holder, &approver);
+	ck_assert_int_eq(tn_pop_sign(holder.sk, st->w[0]->id, "read_file", 9,
+	    NULL, o.now, sig, NULL), TN_OK);
+	ck_assert_int_eq(tn_authorize(st, &call, &o, NULL, &err),
+	    TN_ERR_CONSTRAINT_NOT_SATISFIED);
+	ck_assert_int_eq(tn_approval_request_hash(st->w[0]->id, "read_file", 9,
+	    NULL, holder.pk, hash, NULL), TN_OK);
+	ck_assert_int_eq(tn_approval_encode(hash, nonce, "ops@example.com",
+	    T0 + 30, T0 + 300, approver.sk, &blob, &bloblen, NULL), TN_OK);
+	ab.p = blob;
+	ab.n = bloblen;
+	call.approvals = &ab;
+	call.napprovals = 1;
+	ck_assert_msg(tn_authorize(st, &call, &o, NULL, &err) == TN_OK, "%s",
+	    err.reason);
+	/* The same approval for another holder's request does not count. */
+	hash[0] ^= 1;
+	free(blob);
+	ck_assert_int_eq(tn_approval_encode(hash, nonce, "ops@example.com",
+	    T0 + 30, T0 + 300, approver.sk, &blob, &bloblen, NULL), TN_OK);
+	ab.p = blob;
+	ab.n = bloblen;
+	ck_assert_int_eq(tn_authorize(st, &call, &o, NULL, &err),
+	    TN_ERR_CONSTRAINT_NOT_SATISFIED);
+	free(blob);
+	tn_stack_free(st);
+}
+END_TEST
+
 static Suite *
 chain_suite(void)
 {
@@ -469,11 +600,13 @@ chain_suite(void)
 	tcase_add_test(v, test_chain_not_anchored);
 	tcase_add_test(v, test_chain_order_and_cycles);
 	tcase_add_test(v, test_chain_time_rules);
+	tcase_add_test(v, test_chain_cascading_revocation);
 	tcase_add_test(b, test_chain_depth_limits);
 	tcase_add_test(b, test_chain_terminal_parent);
 	tcase_add_test(b, test_chain_issuer_rules);
 	tcase_add_test(a, test_authorize_flow);
 	tcase_add_test(a, test_authorize_issuer_leaf_refused);
+	tcase_add_test(a, test_authorize_approval_gates);
 	suite_add_tcase(s, v);
 	suite_add_tcase(s, b);
 	suite_add_tcase(s, a);

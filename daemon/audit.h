@@ -1,0 +1,41 @@
+/*
+ * audit.h: the audit log, JSON Lines written with jansson.
+ *
+ * Events are serialized on the caller's thread and queued; a writer
+ * thread writes each one with a single write(2) (so each is flushed as
+ * it is written).  The queue is bounded (AUDIT_QUEUE_MAX lines): when it
+ * is full the event is dropped and counted, and the writer reports the
+ * count in an "audit_dropped" event once it catches up.  The data plane
+ * never waits for the disk.
+ *
+ * Every event has "ts" (RFC 3339 UTC, milliseconds) and "event".
+ */
+#ifndef AUDIT_H
+#define AUDIT_H
+
+#include <stdint.h>
+
+#define AUDIT_QUEUE_MAX	8192
+#define AUDIT_LINE_MAX	(64 * 1024)
+
+/* Starts the writer on path ("-" is stdout).  0, or -1 with a log line. */
+int		audit_start(const char *path);
+/* Switches to a new path (reload); reopens it on the writer thread. */
+void		audit_set_path(const char *path);
+/* Reopens the current file (SIGUSR1, after log rotation). */
+void		audit_reopen(void);
+/* Writes what is queued and stops the writer. */
+void		audit_stop(void);
+uint64_t	audit_drops(void);
+
+/* connection_opened/closed, upstream_*: peer and reason may be NULL. */
+void		audit_event_conn(const char *event, const char *peer,
+		    const char *upstream, const char *reason);
+/* config_reloaded / config_reload_refused / started / stopping. */
+void		audit_event_config(const char *event, const char *path,
+		    const char *reason);
+
+/* Formats now as RFC 3339 UTC with milliseconds (buf >= 32 bytes). */
+void		audit_timestamp(char *buf, size_t len);
+
+#endif /* AUDIT_H */

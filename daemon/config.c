@@ -1,0 +1,812 @@
+/*
+ * config.c: parsing and checking tenuo-sidecar.conf (see config.h).
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tn_codec.h"
+
+#include "config.h"
+#include "log.h"
+
+#define CONFIG_ERR_MAX		512
+#define CONFIG_KEY_MAX		64
+#define CONFIG_POLICY_NAME_MAX	64
+
+struct cfparse {
+	const char			*path;
+	int				 line;
+	int				 errors;
+	const struct config_errsink	*sink;
+	struct config			*cf;
+	struct config_policy		*policy;	/* current section */
+	int				 seen[32];	/* line a key was set */
+};
+
+struct cfkey {
+	const char	*name;
+	int		 repeatable;
+	void		(*set)(struct cfparse *, const char *);
+};
+
+static void	cf_listen(struct cfparse *, const char *);
+static void	cf_upstream(struct cfparse *, const char *);
+static void	cf_upstream_tls(struct cfparse *, const char *);
+static void	cf_ca_file(struct cfparse *, const char *);
+static void	cf_cert_file(struct cfparse *, const char *);
+static void	cf_key_file(struct cfparse *, const char *);
+static void	cf_server_name(struct cfparse *, const char *);
+static void	cf_trusted_root(struct cfparse *, const char *);
+static void	cf_trusted_roots_file(struct cfparse *, const char *);
+static void	cf_revocation_list_file(struct cfparse *, const char *);
+static void	cf_enforcement(struct cfparse *, const char *);
+static void	cf_require_warrant(struct cfparse *, const char *);
+static void	cf_pop_max_windows(struct cfparse *, const char *);
+static void	cf_audit_log(struct cfparse *, const char *);
+static void	cf_admin_listen(struct cfparse *, const char *);
+static void	cf_max_message_bytes(struct cfparse *, const char *);
+static void	cf_shutdown_grace(struct cfparse *, const char *);
+static void	cf_keepalive(struct cfparse *, const char *);
+static void	cf_keepalive_timeout(struct cfparse *, const char *);
+
+static const struct cfkey cfkeys[] = {
+	{ "listen",			1, cf_listen },
+	{ "upstream",			0, cf_upstream },
+	{ "upstream_tls",		0, cf_upstream_tls },
+	{ "upstream_ca_file",		0, cf_ca_file },
+	{ "upstream_cert_file",		0, cf_cert_file },
+	{ "upstream_key_file",		0, cf_key_file },
+	{ "upstream_server_name",	0, cf_server_name },
+	{ "trusted_root",		1, cf_trusted_root },
+	{ "trusted_roots_file",		0, cf_trusted_roots_file },
+	{ "revocation_list_file",	0, cf_revocation_list_file },
+	{ "enforcement",		0, cf_enforcement },
+	{ "require_warrant",		0, cf_require_warrant },
+	{ "pop_max_windows",		0, cf_pop_max_windows },
+	{ "audit_log",			0, cf_audit_log },
+	{ "admin_listen",		0, cf_admin_listen },
+	{ "max_message_bytes",		0, cf_max_message_bytes },
+	{ "shutdown_grace",		0, cf_shutdown_grace },
+	{ "upstream_keepalive",		0, cf_keepalive },
+	{ "upstream_keepalive_timeout",	0, cf_keepalive_timeout },
+};
+#define CFKEYS_N	(sizeof(cfkeys) / sizeof(cfkeys[0]))
+
+static void	cf_err_at(struct cfparse *, const char *, int, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+static void	cf_err(struct cfparse *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+cf_emit(struct cfparse *cp, const char *msg)
+{
+	cp->errors++;
+	if (cp->sink != NULL && cp->sink->fn != NULL)
+		cp->sink->fn(cp->sink->arg, msg);
+	else
+		log_warnx("%s", msg);
+}
+
+static void
+cf_err_at(struct cfparse *cp, const char *path, int line, const char *fmt,
+    ...)
+{
+	char	msg[CONFIG_ERR_MAX], full[CONFIG_ERR_MAX + 256];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		(void)snprintf(full, sizeof(full), "%s:%d: %s", path, line,
+		    msg);
+	else
+		(void)snprintf(full, sizeof(full), "%s: %s", path, msg);
+	cf_emit(cp, full);
+}
+
+static void
+cf_err(struct cfparse *cp, const char *fmt, ...)
+{
+	char	msg[CONFIG_ERR_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cf_err_at(cp, cp->path, cp->line, "%s", msg);
+}
+
+static char *
+cf_strdup(const char *s)
+{
+	char	*d;
+
+	if ((d = strdup(s)) == NULL)
+		fatal("strdup");
+	return d;
+}
+
+/* Replaces *dst with a copy of s. */
+static void
+cf_setstr(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = cf_strdup(s);
+}
+
+/*
+ * Checks that a file we read secrets or trust from is a regular file that
+ * group and others cannot write (nor read, if secret), owned by root or
+ * by us.  Reports against the config line that named it.
+ */
+static int
+cf_check_file(struct cfparse *cp, const char *key, const char *path,
+    int secret)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1) {
+		cf_err(cp, "%s %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cf_err(cp, "%s %s: not a regular file", key, path);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		cf_err(cp, "%s %s: writable by group or others (mode %04o); "
+		    "run chmod go-w", key, path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	if (secret && (st.st_mode & (S_IRGRP | S_IROTH))) {
+		cf_err(cp, "%s %s: readable by group or others (mode %04o); "
+		    "run chmod go-rw", key, path,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		cf_err(cp, "%s %s: owned by uid %u, neither root nor us",
+		    key, path, (unsigned)st.st_uid);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cf_onoff(struct cfparse *cp, const char *key, const char *v, int *out)
+{
+	if (strcmp(v, "on") == 0)
+		*out = 1;
+	else if (strcmp(v, "off") == 0)
+		*out = 0;
+	else {
+		cf_err(cp, "%s: expected on or off, got \"%s\"", key, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cf_number(struct cfparse *cp, const char *key, const char *v, uint64_t min,
+    uint64_t max, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 n;
+
+	errno = 0;
+	if (!isdigit((unsigned char)v[0]) ||
+	    ((n = strtoull(v, &end, 10)), errno != 0) || *end != '\0') {
+		cf_err(cp, "%s: \"%s\" is not a number", key, v);
+		return -1;
+	}
+	if (n < min || n > max) {
+		cf_err(cp, "%s %s out of range (%llu-%llu)", key, v,
+		    (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+int
+config_parse_duration(const char *s, uint64_t *ms)
+{
+	char			*end;
+	unsigned long long	 n;
+	uint64_t		 mult;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0 || n > 100000000ULL)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (*end == '\0' || strcmp(end, "s") == 0)
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60 * 1000;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600 * 1000;
+	else
+		return -1;
+	*ms = (uint64_t)n * mult;
+	return 0;
+}
+
+static int
+cf_duration(struct cfparse *cp, const char *key, const char *v,
+    uint64_t min_ms, uint64_t max_ms, uint64_t *out)
+{
+	uint64_t	ms;
+
+	if (config_parse_duration(v, &ms) == -1) {
+		cf_err(cp, "%s: bad duration \"%s\" (like 30s, 500ms, 2m)",
+		    key, v);
+		return -1;
+	}
+	if (ms < min_ms || ms > max_ms) {
+		cf_err(cp, "%s %s out of range (%llums-%llums)", key, v,
+		    (unsigned long long)min_ms, (unsigned long long)max_ms);
+		return -1;
+	}
+	*out = ms;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static void
+cf_listen(struct cfparse *cp, const char *v)
+{
+	struct config_listen	*l;
+	char			 err[256];
+	size_t			 i;
+
+	if (cp->cf->nlisten == CONFIG_LISTEN_MAX) {
+		cf_err(cp, "listen: too many listen addresses (max %d)",
+		    CONFIG_LISTEN_MAX);
+		return;
+	}
+	for (i = 0; i < cp->cf->nlisten; i++)
+		if (strcmp(cp->cf->listen[i].text, v) == 0) {
+			cf_err(cp, "listen %s: given twice", v);
+			return;
+		}
+	l = &cp->cf->listen[cp->cf->nlisten];
+	if (addr_parse(v, 1, &l->addrs, err, sizeof(err)) == -1) {
+		cf_err(cp, "listen: %s", err);
+		return;
+	}
+	l->text = cf_strdup(v);
+	cp->cf->nlisten++;
+}
+
+static void
+cf_upstream(struct cfparse *cp, const char *v)
+{
+	char	err[256];
+
+	if (addr_parse(v, 0, &cp->cf->upstream_addrs, err, sizeof(err)) == -1) {
+		cf_err(cp, "upstream: %s", err);
+		return;
+	}
+	cf_setstr(&cp->cf->upstream, v);
+}
+
+static void
+cf_upstream_tls(struct cfparse *cp, const char *v)
+{
+	(void)cf_onoff(cp, "upstream_tls", v, &cp->cf->upstream_tls);
+}
+
+static void
+cf_ca_file(struct cfparse *cp, const char *v)
+{
+	if (cf_check_file(cp, "upstream_ca_file", v, 0) == 0)
+		cf_setstr(&cp->cf->upstream_ca_file, v);
+}
+
+static void
+cf_cert_file(struct cfparse *cp, const char *v)
+{
+	if (cf_check_file(cp, "upstream_cert_file", v, 0) == 0)
+		cf_setstr(&cp->cf->upstream_cert_file, v);
+}
+
+static void
+cf_key_file(struct cfparse *cp, const char *v)
+{
+	if (cf_check_file(cp, "upstream_key_file", v, 1) == 0)
+		cf_setstr(&cp->cf->upstream_key_file, v);
+}
+
+static void
+cf_server_name(struct cfparse *cp, const char *v)
+{
+	cf_setstr(&cp->cf->upstream_server_name, v);
+}
+
+/* Decodes one 64-hex-digit key; reports errors at path:line. */
+static void
+cf_add_root(struct cfparse *cp, const char *path, int line, const char *v)
+{
+	struct tn_error	  e;
+	uint8_t		  key[32];
+	uint8_t		(*nr)[32];
+	size_t		  len = 0, n = strlen(v);
+
+	if (n != 64) {
+		cf_err_at(cp, path, line, "trusted_root: expected 64 hex "
+		    "digits (an Ed25519 public key), got %zu characters", n);
+		return;
+	}
+	if (tn_hex_decode(v, n, key, sizeof(key), &len, &e) != TN_OK ||
+	    len != sizeof(key)) {
+		cf_err_at(cp, path, line, "trusted_root: not a hex string");
+		return;
+	}
+	if (cp->cf->nroots == CONFIG_ROOTS_MAX) {
+		cf_err_at(cp, path, line, "trusted_root: too many trusted "
+		    "roots (max %d)", CONFIG_ROOTS_MAX);
+		return;
+	}
+	nr = reallocarray(cp->cf->roots, cp->cf->nroots + 1, sizeof(*nr));
+	if (nr == NULL)
+		fatal("reallocarray");
+	cp->cf->roots = nr;
+	memcpy(nr[cp->cf->nroots++], key, sizeof(key));
+}
+
+static void
+cf_trusted_root(struct cfparse *cp, const char *v)
+{
+	cf_add_root(cp, cp->path, cp->line, v);
+}
+
+static char	*cf_trim(char *);
+
+static void
+cf_trusted_roots_file(struct cfparse *cp, const char *v)
+{
+	FILE	*f;
+	char	 buf[CONFIG_LINE_MAX + 2], *s, *hash;
+	int	 line = 0;
+
+	if (cf_check_file(cp, "trusted_roots_file", v, 0) == -1)
+		return;
+	if ((f = fopen(v, "r")) == NULL) {
+		cf_err(cp, "trusted_roots_file %s: %s", v, strerror(errno));
+		return;
+	}
+	cf_setstr(&cp->cf->trusted_roots_file, v);
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		line++;
+		if ((hash = strchr(buf, '#')) != NULL)
+			*hash = '\0';
+		s = cf_trim(buf);
+		if (*s != '\0')
+			cf_add_root(cp, v, line, s);
+	}
+	(void)fclose(f);
+}
+
+static void
+cf_revocation_list_file(struct cfparse *cp, const char *v)
+{
+	if (cf_check_file(cp, "revocation_list_file", v, 0) == 0)
+		cf_setstr(&cp->cf->revocation_list_file, v);
+}
+
+static void
+cf_enforcement(struct cfparse *cp, const char *v)
+{
+	if (strcmp(v, "enforce") == 0)
+		cp->cf->enforcement = CONFIG_ENFORCE;
+	else if (strcmp(v, "audit-only") == 0)
+		cp->cf->enforcement = CONFIG_AUDIT_ONLY;
+	else
+		cf_err(cp, "enforcement: expected enforce or audit-only, "
+		    "got \"%s\"", v);
+}
+
+static void
+cf_require_warrant(struct cfparse *cp, const char *v)
+{
+	(void)cf_onoff(cp, "require_warrant", v, &cp->cf->require_warrant);
+}
+
+static void
+cf_pop_max_windows(struct cfparse *cp, const char *v)
+{
+	uint64_t	n;
+
+	if (cf_number(cp, "pop_max_windows", v, 1, 64, &n) == 0)
+		cp->cf->pop_max_windows = (unsigned)n;
+}
+
+static void
+cf_audit_log(struct cfparse *cp, const char *v)
+{
+	if (strcmp(v, "-") != 0 && v[0] != '/') {
+		cf_err(cp, "audit_log: expected an absolute path or -, got "
+		    "\"%s\"", v);
+		return;
+	}
+	cf_setstr(&cp->cf->audit_log, v);
+}
+
+static void
+cf_admin_listen(struct cfparse *cp, const char *v)
+{
+	char	err[256];
+
+	if (strcmp(v, "off") == 0) {
+		free(cp->cf->admin_listen);
+		cp->cf->admin_listen = NULL;
+		return;
+	}
+	if (addr_parse(v, 1, &cp->cf->admin_addrs, err, sizeof(err)) == -1) {
+		cf_err(cp, "admin_listen: %s", err);
+		return;
+	}
+	cf_setstr(&cp->cf->admin_listen, v);
+}
+
+static void
+cf_max_message_bytes(struct cfparse *cp, const char *v)
+{
+	(void)cf_number(cp, "max_message_bytes", v, 1024, UINT32_MAX,
+	    &cp->cf->max_message_bytes);
+}
+
+static void
+cf_shutdown_grace(struct cfparse *cp, const char *v)
+{
+	(void)cf_duration(cp, "shutdown_grace", v, 0, 3600 * 1000,
+	    &cp->cf->shutdown_grace_ms);
+}
+
+static void
+cf_keepalive(struct cfparse *cp, const char *v)
+{
+	uint64_t	ms;
+
+	if (cf_duration(cp, "upstream_keepalive", v, 0, 3600 * 1000,
+	    &ms) == -1)
+		return;
+	if (ms != 0 && ms < 1000) {
+		cf_err(cp, "upstream_keepalive %s out of range (0 or "
+		    "1s-1h)", v);
+		return;
+	}
+	cp->cf->keepalive_ms = ms;
+}
+
+static void
+cf_keepalive_timeout(struct cfparse *cp, const char *v)
+{
+	(void)cf_duration(cp, "upstream_keepalive_timeout", v, 1000,
+	    600 * 1000, &cp->cf->keepalive_timeout_ms);
+}
+
+/* ------------------------------------------------------------- parsing */
+
+static char *
+cf_trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+	    e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int
+cf_name_ok(const char *s, size_t max, int dash)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		if (islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
+		    *s == '_')
+			continue;
+		if (dash && (isupper((unsigned char)*s) || *s == '-' ||
+		    *s == '.'))
+			continue;
+		return 0;
+	}
+	return n > 0 && n <= max;
+}
+
+static void
+cf_section(struct cfparse *cp, char *s)
+{
+	struct config		*cf = cp->cf;
+	struct config_policy	*np;
+	char			*name;
+	size_t			 n = strlen(s), i;
+
+	if (n < 2 || s[n - 1] != ']') {
+		cf_err(cp, "bad section header, expected [policy NAME]");
+		return;
+	}
+	s[n - 1] = '\0';
+	s = cf_trim(s + 1);
+	if (strncmp(s, "policy", 6) != 0 || (s[6] != ' ' && s[6] != '\t')) {
+		cf_err(cp, "unknown section [%s], expected [policy NAME]", s);
+		return;
+	}
+	name = cf_trim(s + 6);
+	if (!cf_name_ok(name, CONFIG_POLICY_NAME_MAX, 1)) {
+		cf_err(cp, "bad policy name \"%s\" (letters, digits, _ - .; "
+		    "at most %d)", name, CONFIG_POLICY_NAME_MAX);
+		return;
+	}
+	for (i = 0; i < cf->npolicies; i++)
+		if (strcmp(cf->policies[i].name, name) == 0) {
+			cf_err(cp, "policy %s already defined on line %d",
+			    name, cf->policies[i].line);
+			return;
+		}
+	if (cf->npolicies == CONFIG_POLICY_MAX) {
+		cf_err(cp, "too many policies (max %d)", CONFIG_POLICY_MAX);
+		return;
+	}
+	np = reallocarray(cf->policies, cf->npolicies + 1, sizeof(*np));
+	if (np == NULL)
+		fatal("reallocarray");
+	cf->policies = np;
+	cp->policy = &np[cf->npolicies++];
+	memset(cp->policy, 0, sizeof(*cp->policy));
+	cp->policy->name = cf_strdup(name);
+	cp->policy->line = cp->line;
+}
+
+static void
+cf_policy_kv(struct cfparse *cp, const char *key, const char *value)
+{
+	struct config_policy	*p = cp->policy;
+	struct config_kv	*nkv;
+	size_t			 i;
+
+	for (i = 0; i < p->nkv; i++)
+		if (strcmp(p->kv[i].key, key) == 0) {
+			cf_err(cp, "duplicate key \"%s\" in policy %s (first "
+			    "set on line %d)", key, p->name, p->kv[i].line);
+			return;
+		}
+	if (p->nkv == CONFIG_POLICY_KEYS_MAX) {
+		cf_err(cp, "too many keys in policy %s (max %d)", p->name,
+		    CONFIG_POLICY_KEYS_MAX);
+		return;
+	}
+	nkv = reallocarray(p->kv, p->nkv + 1, sizeof(*nkv));
+	if (nkv == NULL)
+		fatal("reallocarray");
+	p->kv = nkv;
+	nkv[p->nkv].key = cf_strdup(key);
+	nkv[p->nkv].value = cf_strdup(value);
+	nkv[p->nkv].line = cp->line;
+	p->nkv++;
+}
+
+static void
+cf_global_kv(struct cfparse *cp, const char *key, const char *value)
+{
+	size_t	i;
+
+	for (i = 0; i < CFKEYS_N; i++)
+		if (strcmp(cfkeys[i].name, key) == 0)
+			break;
+	if (i == CFKEYS_N) {
+		cf_err(cp, "unknown key \"%s\"", key);
+		return;
+	}
+	if (!cfkeys[i].repeatable && cp->seen[i] != 0) {
+		cf_err(cp, "duplicate key \"%s\" (first set on line %d)", key,
+		    cp->seen[i]);
+		return;
+	}
+	cp->seen[i] = cp->line;
+	cfkeys[i].set(cp, value);
+}
+
+static void
+cf_line(struct cfparse *cp, char *s)
+{
+	char	*eq, *key, *value, *hash;
+
+	if ((hash = strchr(s, '#')) != NULL)
+		*hash = '\0';
+	s = cf_trim(s);
+	if (*s == '\0')
+		return;
+	if (*s == '[') {
+		cf_section(cp, s);
+		return;
+	}
+	if ((eq = strchr(s, '=')) == NULL) {
+		cf_err(cp, "syntax error, expected key = value");
+		return;
+	}
+	*eq = '\0';
+	key = cf_trim(s);
+	value = cf_trim(eq + 1);
+	if (!cf_name_ok(key, CONFIG_KEY_MAX, 0)) {
+		cf_err(cp, "bad key \"%s\"", key);
+		return;
+	}
+	if (*value == '\0') {
+		cf_err(cp, "missing value for key \"%s\"", key);
+		return;
+	}
+	if (cp->policy != NULL)
+		cf_policy_kv(cp, key, value);
+	else
+		cf_global_kv(cp, key, value);
+}
+
+/* Reads lines; a line longer than CONFIG_LINE_MAX is an error. */
+static void
+cf_read(struct cfparse *cp, FILE *f)
+{
+	char	buf[CONFIG_LINE_MAX + 2];
+	size_t	n;
+	int	c;
+
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		cp->line++;
+		n = strlen(buf);
+		if (n > CONFIG_LINE_MAX ||
+		    (n == sizeof(buf) - 1 && buf[n - 1] != '\n')) {
+			cf_err(cp, "line too long (max %d bytes)",
+			    CONFIG_LINE_MAX);
+			if (buf[n - 1] != '\n')
+				while ((c = fgetc(f)) != EOF && c != '\n')
+					;
+			continue;
+		}
+		cf_line(cp, buf);
+	}
+}
+
+static void
+cf_defaults(struct config *cf)
+{
+	cf->refs = 1;
+	cf->enforcement = CONFIG_ENFORCE;
+	cf->require_warrant = 1;
+	cf->pop_max_windows = 5;
+	cf->max_message_bytes = 134217728;
+	cf->shutdown_grace_ms = 30 * 1000;
+	cf->keepalive_ms = 30 * 1000;
+	cf->keepalive_timeout_ms = 20 * 1000;
+}
+
+/* Checks between keys once the whole file is read. */
+static void
+cf_finish(struct cfparse *cp)
+{
+	struct config	*cf = cp->cf;
+	char		 err[256];
+
+	if (cf->nlisten == 0) {
+		cf->listen[0].text = cf_strdup("127.0.0.1:7233");
+		if (addr_parse(cf->listen[0].text, 1, &cf->listen[0].addrs,
+		    err, sizeof(err)) == -1)
+			cf_err(cp, "listen default: %s", err);
+		cf->nlisten = 1;
+	}
+	if (cf->upstream == NULL && cp->seen[1] == 0)
+		cf_err(cp, "missing required key \"upstream\"");
+	if (cf->upstream_tls)
+		cf_err(cp, "upstream_tls = on: TLS is not supported by this "
+		    "build yet");
+	if (!cf->upstream_tls && (cf->upstream_ca_file != NULL ||
+	    cf->upstream_cert_file != NULL || cf->upstream_key_file != NULL))
+		cf_err(cp, "upstream_ca_file, upstream_cert_file and "
+		    "upstream_key_file need upstream_tls = on");
+	if ((cf->upstream_cert_file == NULL) !=
+	    (cf->upstream_key_file == NULL))
+		cf_err(cp, "upstream_cert_file and upstream_key_file go "
+		    "together");
+	if (cf->require_warrant && cf->nroots == 0 && cp->errors == 0)
+		cf_err(cp, "require_warrant = on needs a trusted_root or "
+		    "trusted_roots_file");
+	if (cf->audit_log == NULL)
+		cf->audit_log = cf_strdup("-");
+}
+
+int
+config_load(const char *path, const struct config_errsink *sink,
+    struct config **out)
+{
+	struct cfparse	 cp;
+	FILE		*f;
+
+	*out = NULL;
+	memset(&cp, 0, sizeof(cp));
+	cp.path = path;
+	cp.sink = sink;
+	if ((f = fopen(path, "r")) == NULL) {
+		cf_err_at(&cp, path, 0, "%s", strerror(errno));
+		return cp.errors;
+	}
+	if ((cp.cf = calloc(1, sizeof(*cp.cf))) == NULL)
+		fatal("calloc");
+	cf_defaults(cp.cf);
+	cp.cf->path = cf_strdup(path);
+	if (cf_check_file(&cp, "config file", path, 0) == -1) {
+		/* reported without a line: it is about the whole file */
+	}
+	cf_read(&cp, f);
+	(void)fclose(f);
+	cf_finish(&cp);
+	if (cp.errors > 0) {
+		config_unref(cp.cf);
+		return cp.errors;
+	}
+	*out = cp.cf;
+	return 0;
+}
+
+struct config *
+config_ref(struct config *cf)
+{
+	cf->refs++;
+	return cf;
+}
+
+static void
+cf_free_policies(struct config *cf)
+{
+	size_t	i, j;
+
+	for (i = 0; i < cf->npolicies; i++) {
+		for (j = 0; j < cf->policies[i].nkv; j++) {
+			free(cf->policies[i].kv[j].key);
+			free(cf->policies[i].kv[j].value);
+		}
+		free(cf->policies[i].kv);
+		free(cf->policies[i].name);
+	}
+	free(cf->policies);
+}
+
+void
+config_unref(struct config *cf)
+{
+	size_t	i;
+
+	if (cf == NULL || --cf->refs > 0)
+		return;
+	for (i = 0; i < cf->nlisten; i++)
+		free(cf->listen[i].text);
+	free(cf->path);
+	free(cf->upstream);
+	free(cf->upstream_ca_file);
+	free(cf->upstream_cert_file);
+	free(cf->upstream_key_file);
+	free(cf->upstream_server_name);
+	free(cf->roots);
+	free(cf->trusted_roots_file);
+	free(cf->revocation_list_file);
+	free(cf->audit_log);
+	free(cf->admin_listen);
+	cf_free_policies(cf);
+	free(cf);
+}

@@ -1,0 +1,101 @@
+/*
+ * config.h: tenuo-sidecar's configuration file.
+ *
+ * Format: "key = value" lines, '#' starts a comment anywhere, blank lines
+ * ignored, "[policy NAME]" opens a policy section (its keys are kept as
+ * given for the enforcement layer).  Every error is reported as
+ * "FILE:LINE: message" and parsing goes on, so one run reports them all.
+ * The configuration file and every key file it names must not be
+ * writable by group or others and must be owned by root or by us.
+ *
+ * Ownership: config_load() returns a config with one reference; take more
+ * with config_ref() and drop them with config_unref() (frees at zero).
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define CONFIG_LINE_MAX		4096
+#define CONFIG_LISTEN_MAX	16
+#define CONFIG_ROOTS_MAX	256
+#define CONFIG_POLICY_MAX	64
+#define CONFIG_POLICY_KEYS_MAX	64
+#define CONFIG_KEYFILE_MAX	(1024 * 1024)
+
+enum config_enforcement {
+	CONFIG_ENFORCE = 0,
+	CONFIG_AUDIT_ONLY = 1
+};
+
+struct config_kv {
+	char	*key;
+	char	*value;
+	int	 line;
+};
+
+struct config_policy {
+	char			*name;
+	int			 line;
+	struct config_kv	*kv;
+	size_t			 nkv;
+};
+
+struct config_listen {
+	char			*text;	/* as written */
+	struct addr_list	 addrs;
+};
+
+struct config {
+	int			 refs;
+	char			*path;
+	struct config_listen	 listen[CONFIG_LISTEN_MAX];
+	size_t			 nlisten;
+	char			*upstream;
+	struct addr_list	 upstream_addrs;
+	int			 upstream_tls;
+	char			*upstream_ca_file;
+	char			*upstream_cert_file;
+	char			*upstream_key_file;
+	char			*upstream_server_name;
+	uint8_t			 (*roots)[32];
+	size_t			 nroots;
+	char			*trusted_roots_file;
+	char			*revocation_list_file;
+	enum config_enforcement	 enforcement;
+	int			 require_warrant;
+	unsigned		 pop_max_windows;
+	char			*audit_log;	/* "-" is stdout */
+	char			*admin_listen;	/* NULL: no admin listener */
+	struct addr_list	 admin_addrs;
+	uint64_t		 max_message_bytes;
+	uint64_t		 shutdown_grace_ms;
+	uint64_t		 keepalive_ms;	/* 0: no keepalive PINGs */
+	uint64_t		 keepalive_timeout_ms;
+	struct config_policy	*policies;
+	size_t			 npolicies;
+};
+
+/* Receives each formatted "FILE:LINE: message" (no newline). */
+struct config_errsink {
+	void	(*fn)(void *arg, const char *msg);
+	void	*arg;
+};
+
+/*
+ * Loads and checks path and the trust material it names.  Errors go to
+ * sink (NULL: log_warnx).  Returns the number of errors; on 0 *out holds
+ * the new config, otherwise *out is NULL.
+ */
+int		 config_load(const char *path, const struct config_errsink *sink,
+		    struct config **out);
+struct config	*config_ref(struct config *);
+void		 config_unref(struct config *);
+
+/* Parses "30s", "500ms", "2m", "1h" or plain seconds; -1 on error. */
+int		 config_parse_duration(const char *s, uint64_t *ms);
+
+#endif /* CONFIG_H */

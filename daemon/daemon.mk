@@ -1,0 +1,91 @@
+# tenuo-sidecar build fragment, included by the top-level Makefile.
+# Defines daemon-all, daemon-install and adds its suites to TEST_RUNS.
+#
+#   make daemon-all          build $(B)/tenuo-sidecar and the test programs
+#   make test-daemon-unit    Check suites: config, grpc framing
+#   make test-daemon-int     the sidecar between a gRPC backend and client
+
+NGHTTP2_CFLAGS := $(shell pkg-config --cflags libnghttp2 2>/dev/null)
+NGHTTP2_LIBS := $(shell pkg-config --libs libnghttp2 2>/dev/null)
+GRPC_CFLAGS := $(shell pkg-config --cflags grpc 2>/dev/null)
+GRPC_LIBS := $(shell pkg-config --libs grpc gpr 2>/dev/null)
+
+DAEMON_CFLAGS := -D_GNU_SOURCE $(LIB_CFLAGS) $(JANSSON_CFLAGS) \
+	$(NGHTTP2_CFLAGS) -Ilib -Idaemon
+DAEMON_LIBS := $(NGHTTP2_LIBS) -lev $(JANSSON_LIBS) -lpthread
+
+DAEMON_SRC := $(sort $(wildcard daemon/*.c))
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
+DAEMON_LIBOBJ := $(filter-out $(B)/daemon/main.o,$(DAEMON_OBJ))
+SIDECAR := $(B)/tenuo-sidecar
+
+DTEST_DIR := tests/daemon
+DTEST_CHECK_SRC := $(sort $(wildcard $(DTEST_DIR)/check_*.c))
+DTEST_CHECK_BIN := $(DTEST_CHECK_SRC:$(DTEST_DIR)/%.c=$(B)/tests/daemon/%)
+DTEST_BACKEND := $(B)/tests/daemon/h2backend
+DTEST_CLIENT := $(B)/tests/daemon/grpcclient
+DTEST_BINS := $(DTEST_CHECK_BIN) $(DTEST_BACKEND) $(DTEST_CLIENT)
+
+.PHONY: daemon-all daemon-install test-daemon-unit test-daemon-int
+daemon-all: $(SIDECAR) $(DTEST_BINS)
+
+$(B)/daemon/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(DAEMON_CFLAGS) -c -o $@ $<
+
+$(SIDECAR): $(DAEMON_OBJ) $(LIBTENUO)
+	$(CC) $(LDFLAGS_BASE) -o $@ $(DAEMON_OBJ) $(LIBTENUO) $(DAEMON_LIBS) \
+	    $(LIB_LIBS)
+
+# Check suites link every daemon module but main.o.
+$(B)/tests/daemon/check_%.o: $(DTEST_DIR)/check_%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(DAEMON_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(B)/tests/daemon/check_%: $(B)/tests/daemon/check_%.o $(DAEMON_LIBOBJ) \
+    $(LIBTENUO)
+	$(CC) $(LDFLAGS_BASE) -o $@ $< $(DAEMON_LIBOBJ) $(LIBTENUO) \
+	    $(CHECK_LIBS) $(DAEMON_LIBS) $(LIB_LIBS)
+
+# The test backend: an h2c gRPC server of our own on nghttp2 + libev.
+$(B)/tests/daemon/h2backend.o: $(DTEST_DIR)/h2backend.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) -D_GNU_SOURCE $(NGHTTP2_CFLAGS) -c -o $@ $<
+
+$(DTEST_BACKEND): $(B)/tests/daemon/h2backend.o
+	$(CC) $(LDFLAGS_BASE) -o $@ $< $(NGHTTP2_LIBS) -lev
+
+# The test client: grpc core's C API, an independent HTTP/2 stack.
+$(B)/tests/daemon/grpcclient.o: $(DTEST_DIR)/grpcclient.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) -D_GNU_SOURCE $(GRPC_CFLAGS) -c -o $@ $<
+
+$(DTEST_CLIENT): $(B)/tests/daemon/grpcclient.o
+	$(CC) $(LDFLAGS_BASE) -o $@ $< $(GRPC_LIBS)
+
+test-daemon-unit: $(DTEST_CHECK_BIN)
+	@sh $(DTEST_DIR)/run-unit.sh $(DTEST_CHECK_BIN)
+
+test-daemon-int: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT)
+	@SIDECAR=$(SIDECAR) BACKEND=$(DTEST_BACKEND) CLIENT=$(DTEST_CLIENT) \
+	    sh $(DTEST_DIR)/run-int.sh
+
+TEST_RUNS += test-daemon-unit test-daemon-int
+
+# Keep the test objects (pattern-rule intermediates) between builds.
+.SECONDARY: $(DTEST_CHECK_BIN:%=%.o)
+
+daemon-install: $(SIDECAR)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/tenuo-sidecar \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)/etc/logrotate.d
+	install -m 0755 $(SIDECAR) $(DESTDIR)$(PREFIX)/sbin/tenuo-sidecar
+	install -m 0644 conf/tenuo-sidecar.conf \
+	    $(DESTDIR)/etc/tenuo-sidecar/tenuo-sidecar.conf.example
+	install -m 0644 systemd/tenuo-sidecar.service \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/tenuo-sidecar.service
+	install -m 0644 systemd/tenuo-sidecar.logrotate \
+	    $(DESTDIR)/etc/logrotate.d/tenuo-sidecar
+
+-include $(DAEMON_OBJ:.o=.d) $(DTEST_CHECK_BIN:%=%.d) \
+    $(B)/tests/daemon/h2backend.d $(B)/tests/daemon/grpcclient.d

@@ -1,0 +1,122 @@
+/*
+ * grpc_frame.c: gRPC length-prefixed message reassembly (see grpc_frame.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "grpc_frame.h"
+
+void
+gf_reader_init(struct gf_reader *r, size_t max)
+{
+	memset(r, 0, sizeof(*r));
+	r->max = max;
+}
+
+void
+gf_reader_free(struct gf_reader *r)
+{
+	size_t	max = r->max;
+
+	free(r->buf);
+	gf_reader_init(r, max);
+}
+
+int
+gf_reader_partial(const struct gf_reader *r)
+{
+	return r->prefix_have > 0;
+}
+
+void
+gf_prefix_encode(uint8_t out[GF_PREFIX_LEN], int compressed, uint32_t len)
+{
+	out[0] = compressed ? 1 : 0;
+	out[1] = (uint8_t)(len >> 24);
+	out[2] = (uint8_t)(len >> 16);
+	out[3] = (uint8_t)(len >> 8);
+	out[4] = (uint8_t)len;
+}
+
+static int
+gf_grow(struct gf_reader *r, size_t need)
+{
+	size_t	 ncap;
+	uint8_t	*nb;
+
+	if (need <= r->cap)
+		return 0;
+	ncap = r->cap ? r->cap : GF_INITIAL_ALLOC;
+	while (ncap < need)
+		ncap = ncap > r->want / 2 ? r->want : ncap * 2;
+	if (ncap > r->want)
+		ncap = r->want;
+	if ((nb = realloc(r->buf, ncap)) == NULL)
+		return GF_ERR_NOMEM;
+	r->buf = nb;
+	r->cap = ncap;
+	return 0;
+}
+
+/* Takes the completed message out of the reader. */
+static void
+gf_take(struct gf_reader *r, struct gf_msg *out)
+{
+	out->data = r->buf;
+	out->len = r->have;
+	out->compressed = r->prefix[0];
+	r->buf = NULL;
+	r->cap = r->have = r->want = 0;
+	r->prefix_have = 0;
+}
+
+static int
+gf_prefix_done(struct gf_reader *r)
+{
+	const uint8_t	*p = r->prefix;
+
+	if (p[0] > 1)
+		return GF_ERR_MALFORMED;
+	r->want = (size_t)p[1] << 24 | (size_t)p[2] << 16 |
+	    (size_t)p[3] << 8 | (size_t)p[4];
+	if (r->want > r->max)
+		return GF_ERR_TOO_LARGE;
+	return 0;
+}
+
+int
+gf_reader_feed(struct gf_reader *r, const uint8_t *p, size_t n,
+    size_t *used, struct gf_msg *out)
+{
+	size_t	off = 0, take;
+	int	rc;
+
+	*used = 0;
+	memset(out, 0, sizeof(*out));
+	if (r->failed)
+		return r->failed;
+	while (r->prefix_have < GF_PREFIX_LEN) {
+		if (off == n)
+			return GF_NEED_MORE;
+		r->prefix[r->prefix_have++] = p[off++];
+		*used = off;
+		if (r->prefix_have == GF_PREFIX_LEN &&
+		    (rc = gf_prefix_done(r)) != 0)
+			return r->failed = rc;
+	}
+	take = r->want - r->have;
+	if (take > n - off)
+		take = n - off;
+	if (take > 0) {
+		if ((rc = gf_grow(r, r->have + take)) != 0)
+			return r->failed = rc;
+		memcpy(r->buf + r->have, p + off, take);
+		r->have += take;
+		off += take;
+	}
+	*used = off;
+	if (r->have < r->want)
+		return GF_NEED_MORE;
+	gf_take(r, out);
+	return GF_MSG;
+}

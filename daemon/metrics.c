@@ -1,0 +1,169 @@
+/*
+ * metrics.c: counters and their Prometheus text form (see metrics.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+struct metrics	metrics;
+
+struct metrics_rpc {
+	char		method[METRICS_METHOD_MAX];
+	int		status;
+	uint64_t	count;
+};
+
+static struct metrics_rpc	rpcs[METRICS_RPC_MAX];
+static size_t			nrpcs;
+
+/* Keeps a method name printable and quote-free for the label. */
+static void
+metrics_method(char *dst, const char *p, size_t n)
+{
+	size_t	i;
+
+	if (n >= METRICS_METHOD_MAX)
+		n = METRICS_METHOD_MAX - 1;
+	for (i = 0; i < n; i++)
+		dst[i] = (p[i] > 0x20 && p[i] < 0x7f && p[i] != '"' &&
+		    p[i] != '\\') ? p[i] : '_';
+	dst[n] = '\0';
+}
+
+void
+metrics_rpc(const char *path, size_t pathlen, int status)
+{
+	char	m[METRICS_METHOD_MAX];
+	size_t	i;
+
+	metrics_method(m, path, pathlen);
+	for (i = 0; i < nrpcs; i++)
+		if (rpcs[i].status == status && strcmp(rpcs[i].method, m) == 0) {
+			rpcs[i].count++;
+			return;
+		}
+	if (nrpcs == METRICS_RPC_MAX) {
+		metrics.rpc_overflow++;
+		return;
+	}
+	memcpy(rpcs[nrpcs].method, m, sizeof(m));
+	rpcs[nrpcs].status = status;
+	rpcs[nrpcs].count = 1;
+	nrpcs++;
+}
+
+struct mbuf {
+	char	*p;
+	size_t	 len, cap;
+	int	 failed;
+};
+
+static void	mb_printf(struct mbuf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+mb_printf(struct mbuf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+	char	*np;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		if ((np = realloc(b->p, b->cap * 2 + (size_t)n)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = b->cap * 2 + (size_t)n;
+	}
+}
+
+static void
+mb_counter(struct mbuf *b, const char *name, const char *type,
+    const char *help, uint64_t v)
+{
+	mb_printf(b, "# HELP tenuo_sidecar_%s %s\n# TYPE tenuo_sidecar_%s "
+	    "%s\ntenuo_sidecar_%s %llu\n", name, help, name, type, name,
+	    (unsigned long long)v);
+}
+
+char *
+metrics_format(uint64_t audit_drops, int ready)
+{
+	struct mbuf	b;
+	size_t		i;
+
+	b.cap = 4096;
+	b.len = 0;
+	b.failed = 0;
+	if ((b.p = malloc(b.cap)) == NULL)
+		return NULL;
+	b.p[0] = '\0';
+	mb_counter(&b, "ready", "gauge", "1 when ready to serve", (uint64_t)ready);
+	mb_counter(&b, "connections_total", "counter",
+	    "Downstream connections accepted", metrics.conns_total);
+	mb_counter(&b, "connections", "gauge", "Open downstream connections",
+	    metrics.conns_active);
+	mb_counter(&b, "streams_total", "counter", "Streams proxied",
+	    metrics.streams_total);
+	mb_counter(&b, "streams", "gauge", "Open streams",
+	    metrics.streams_active);
+	mb_counter(&b, "bytes_to_upstream_total", "counter",
+	    "DATA bytes sent upstream", metrics.bytes_to_upstream);
+	mb_counter(&b, "bytes_to_downstream_total", "counter",
+	    "DATA bytes sent downstream", metrics.bytes_to_downstream);
+	mb_counter(&b, "upstream_connects_total", "counter",
+	    "Upstream connections established", metrics.upstream_connects);
+	mb_counter(&b, "upstream_connect_failures_total", "counter",
+	    "Upstream connection attempts that failed",
+	    metrics.upstream_connect_failures);
+	mb_counter(&b, "upstream_failures_total", "counter",
+	    "Upstream connections lost", metrics.upstream_failures);
+	mb_counter(&b, "upstream_connected", "gauge",
+	    "Upstream connections open", metrics.upstream_connected);
+	mb_counter(&b, "unavailable_total", "counter",
+	    "Streams answered UNAVAILABLE by the sidecar",
+	    metrics.unavailable_sent);
+	mb_counter(&b, "rst_from_downstream_total", "counter",
+	    "Streams reset by the worker", metrics.rst_from_downstream);
+	mb_counter(&b, "rst_from_upstream_total", "counter",
+	    "Streams reset by the frontend", metrics.rst_from_upstream);
+	mb_counter(&b, "reloads_total", "counter", "Successful reloads",
+	    metrics.reloads);
+	mb_counter(&b, "reload_failures_total", "counter",
+	    "Reloads refused", metrics.reload_failures);
+	mb_counter(&b, "audit_drops_total", "counter",
+	    "Audit events dropped because the queue was full", audit_drops);
+	mb_counter(&b, "rpc_label_overflow_total", "counter",
+	    "RPCs not counted by method (too many distinct labels)",
+	    metrics.rpc_overflow);
+	mb_counter(&b, "decisions_total", "counter",
+	    "Authorization decisions (none yet: pass-through)", 0);
+	mb_printf(&b, "# HELP tenuo_sidecar_rpcs_total RPCs by method and "
+	    "grpc-status\n# TYPE tenuo_sidecar_rpcs_total counter\n");
+	for (i = 0; i < nrpcs; i++)
+		mb_printf(&b, "tenuo_sidecar_rpcs_total{method=\"%s\","
+		    "grpc_status=\"%d\"} %llu\n", rpcs[i].method,
+		    rpcs[i].status, (unsigned long long)rpcs[i].count);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}

@@ -1,0 +1,46 @@
+/*
+ * metrics.h: process-wide counters for /metrics (Prometheus text).
+ *
+ * Single-threaded: only the event loop thread updates them, except
+ * audit drops, which the audit module reports through audit_drops().
+ */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define METRICS_RPC_MAX		256	/* distinct (method, status) pairs */
+#define METRICS_METHOD_MAX	128
+
+struct metrics {
+	uint64_t	conns_total;
+	uint64_t	conns_active;
+	uint64_t	streams_total;
+	uint64_t	streams_active;
+	uint64_t	bytes_to_upstream;
+	uint64_t	bytes_to_downstream;
+	uint64_t	upstream_connects;
+	uint64_t	upstream_connect_failures;
+	uint64_t	upstream_failures;
+	uint64_t	upstream_connected;	/* gauge */
+	uint64_t	unavailable_sent;
+	uint64_t	rst_from_downstream;
+	uint64_t	rst_from_upstream;
+	uint64_t	reloads;
+	uint64_t	reload_failures;
+	uint64_t	rpc_overflow;
+};
+
+extern struct metrics	metrics;
+
+/* Counts one finished RPC by :path and grpc-status (-1: none seen). */
+void	metrics_rpc(const char *path, size_t pathlen, int grpc_status);
+
+/*
+ * Formats every metric as Prometheus text into a malloc'd string (caller
+ * frees).  audit_drops is passed in by the caller.  NULL on no memory.
+ */
+char	*metrics_format(uint64_t audit_drops, int ready);
+
+#endif /* METRICS_H */

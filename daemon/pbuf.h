@@ -1,0 +1,30 @@
+/*
+ * pbuf.h: a bounded byte queue for one direction of one stream.
+ *
+ * Appends fail rather than grow past the cap given at init, so a stream
+ * never holds more than that many bytes.  The pbuf owns its storage;
+ * pbuf_free() releases it.
+ */
+#ifndef PBUF_H
+#define PBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pbuf {
+	uint8_t	*p;
+	size_t	 off;	/* first unread byte */
+	size_t	 len;	/* unread bytes */
+	size_t	 cap;	/* allocated */
+	size_t	 max;	/* cap on len */
+};
+
+void	pbuf_init(struct pbuf *, size_t max);
+void	pbuf_free(struct pbuf *);
+/* Returns 0, or -1 if len would pass max or memory ran out. */
+int	pbuf_append(struct pbuf *, const uint8_t *, size_t)
+	    __attribute__((warn_unused_result));
+/* Copies up to n bytes out and drops them; returns how many. */
+size_t	pbuf_take(struct pbuf *, uint8_t *, size_t);
+
+#endif /* PBUF_H */

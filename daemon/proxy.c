@@ -1,0 +1,1433 @@
+/*
+ * proxy.c: the HTTP/2 data plane (see proxy.h for the connection model).
+ *
+ * Event loop: libev, one loop in one thread, as nghttpx uses.  Chosen
+ * over raw epoll because it gives us timers (backoff, keepalive, connect
+ * and shutdown deadlines) and safe signal watchers in the same loop
+ * without writing a timer heap, and it stays portable; its cost per
+ * event is a function call.
+ *
+ * Flow control: both sessions run with automatic WINDOW_UPDATE off.
+ * Bytes a peer sends us are "consumed" (their window reopened) only when
+ * the other side has taken them, so each stream buffers at most one
+ * stream window per direction and each connection at most one connection
+ * window: a slow reader stalls its writer instead of growing our memory.
+ * An empty buffer defers the other side's DATA (NGHTTP2_ERR_DEFERRED)
+ * until bytes arrive.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "audit.h"
+#include "log.h"
+#include "metrics.h"
+#include "pbuf.h"
+#include "proxy.h"
+
+#define PX_READ_BUF	(16 * 1024)
+#define PX_READS_MAX	8		/* reads per event, for fairness */
+#define PX_PEER_MAX	128
+#define PX_REASON_MAX	160
+
+/* stream flags */
+#define S_REQ_END	0x0001	/* downstream sent END_STREAM */
+#define S_RESP_END	0x0002	/* upstream sent END_STREAM (or we ended) */
+#define S_RESP_STARTED	0x0004	/* response HEADERS submitted downstream */
+#define S_DOWN_CLOSED	0x0008
+#define S_UP_OPEN	0x0010	/* submitted upstream and not closed */
+#define S_REQ_DEFERRED	0x0020
+#define S_RESP_DEFERRED	0x0040
+#define S_PENDING	0x0080	/* waiting for the upstream connection */
+#define S_UP_DONE	0x0100	/* upstream side finished or abandoned */
+
+struct px_hdrs {
+	nghttp2_nv	*nv;
+	size_t		 n;
+	size_t		 bytes;
+};
+
+struct px_pair;
+
+struct px_stream {
+	TAILQ_ENTRY(px_stream)	 entry;
+	struct px_pair		*pair;
+	int32_t			 down_id;
+	int32_t			 up_id;
+	nghttp2_session		*up;	/* the session up_id lives on */
+	unsigned		 flags;
+	struct px_hdrs		 req_hdrs;
+	struct px_hdrs		 req_trailers;
+	struct px_hdrs		 resp_hdrs;
+	struct px_hdrs		 resp_trailers;
+	struct pbuf		 req;
+	struct pbuf		 resp;
+	int			 grpc_status;	/* -1 until seen */
+	char			*path;
+};
+
+enum px_up_state {
+	UP_IDLE,
+	UP_CONNECTING,
+	UP_CONNECTED,
+	UP_BACKOFF
+};
+
+struct px_pair {
+	LIST_ENTRY(px_pair)	 entry;
+	struct ev_loop		*loop;
+	struct config		*cf;
+	char			 peer[PX_PEER_MAX];
+	unsigned long		 id;
+	TAILQ_HEAD(, px_stream)	 streams;
+	unsigned		 nstreams;
+
+	int			 dfd;
+	ev_io			 drd, dwr;
+	nghttp2_session		*down;
+	int			 draining;
+
+	enum px_up_state	 ustate;
+	int			 ufd;
+	size_t			 uaddr;		/* address being tried */
+	ev_io			 urd, uwr;
+	ev_timer		 utimer;	/* connect timeout, backoff */
+	ev_timer		 ping;
+	int			 ping_out;
+	nghttp2_session		*up;
+	int			 up_goaway;
+	unsigned		 backoff_ms;
+	char			 up_reason[PX_REASON_MAX];
+	int			 closing;
+};
+
+static LIST_HEAD(, px_pair)	pairs = LIST_HEAD_INITIALIZER(pairs);
+static unsigned			npairs;
+static unsigned			nbackoff;
+static int			up_ok;		/* last upstream result */
+static unsigned long		next_pair_id;
+
+static void	px_pair_flush(struct px_pair *);
+static void	px_pair_close(struct px_pair *);
+static void	px_up_connect(struct px_pair *);
+static void	px_stream_submit(struct px_stream *);
+static void	px_stream_fail(struct px_stream *, const char *);
+
+/* --------------------------------------------------------------- helpers */
+
+static int
+px_nonblock(int fd)
+{
+	int	fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+px_nodelay(int fd)
+{
+	int	one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void
+px_hdrs_free(struct px_hdrs *h)
+{
+	size_t	i;
+
+	for (i = 0; i < h->n; i++)
+		free(h->nv[i].name);	/* name and value share one block */
+	free(h->nv);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Connection-specific fields HTTP/2 forbids; never forwarded. */
+static int
+px_hop_by_hop(const uint8_t *name, size_t len)
+{
+	static const char *const hop[] = { "connection", "keep-alive",
+	    "proxy-connection", "transfer-encoding", "upgrade",
+	    "http2-settings" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
+		if (strlen(hop[i]) == len && memcmp(hop[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Appends a copy of one field; -1 when a cap is reached. */
+static int
+px_hdrs_add(struct px_hdrs *h, const uint8_t *name, size_t nlen,
+    const uint8_t *value, size_t vlen)
+{
+	nghttp2_nv	*nv;
+	uint8_t		*blk;
+
+	if (px_hop_by_hop(name, nlen))
+		return 0;
+	if (h->n == PX_HDR_MAX_N || nlen + vlen > PX_HDR_MAX_BYTES - h->bytes)
+		return -1;
+	if ((nv = reallocarray(h->nv, h->n + 1, sizeof(*nv))) == NULL)
+		return -1;
+	h->nv = nv;
+	if ((blk = malloc(nlen + vlen + 2)) == NULL)
+		return -1;
+	memcpy(blk, name, nlen);
+	blk[nlen] = '\0';
+	memcpy(blk + nlen + 1, value, vlen);
+	blk[nlen + 1 + vlen] = '\0';
+	nv[h->n].name = blk;
+	nv[h->n].namelen = nlen;
+	nv[h->n].value = blk + nlen + 1;
+	nv[h->n].valuelen = vlen;
+	nv[h->n].flags = NGHTTP2_NV_FLAG_NONE;
+	h->n++;
+	h->bytes += nlen + vlen;
+	return 0;
+}
+
+static int
+px_hdrs_add_str(struct px_hdrs *h, const char *n, const char *v)
+{
+	return px_hdrs_add(h, (const uint8_t *)n, strlen(n),
+	    (const uint8_t *)v, strlen(v));
+}
+
+/* The value of a field, or NULL. */
+static const nghttp2_nv *
+px_hdrs_get(const struct px_hdrs *h, const char *name)
+{
+	size_t	i, n = strlen(name);
+
+	for (i = 0; i < h->n; i++)
+		if (h->nv[i].namelen == n && memcmp(h->nv[i].name, name, n) == 0)
+			return &h->nv[i];
+	return NULL;
+}
+
+static void
+px_note_status(struct px_stream *s, const struct px_hdrs *h)
+{
+	const nghttp2_nv	*nv;
+	char			 v[12];
+
+	if ((nv = px_hdrs_get(h, "grpc-status")) == NULL || nv->valuelen == 0 ||
+	    nv->valuelen >= sizeof(v))
+		return;
+	memcpy(v, nv->value, nv->valuelen);
+	v[nv->valuelen] = '\0';
+	s->grpc_status = atoi(v);
+}
+
+/* ------------------------------------------------------------- streams */
+
+static struct px_stream *
+px_stream_new(struct px_pair *p, int32_t down_id)
+{
+	struct px_stream	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->pair = p;
+	s->down_id = down_id;
+	s->grpc_status = -1;
+	pbuf_init(&s->req, PX_STREAM_WINDOW);
+	pbuf_init(&s->resp, PX_STREAM_WINDOW);
+	TAILQ_INSERT_TAIL(&p->streams, s, entry);
+	p->nstreams++;
+	metrics.streams_total++;
+	metrics.streams_active++;
+	return s;
+}
+
+static void
+px_stream_free(struct px_stream *s)
+{
+	struct px_pair	*p = s->pair;
+
+	if (s->path != NULL)
+		metrics_rpc(s->path, strlen(s->path), s->grpc_status);
+	TAILQ_REMOVE(&p->streams, s, entry);
+	p->nstreams--;
+	metrics.streams_active--;
+	px_hdrs_free(&s->req_hdrs);
+	px_hdrs_free(&s->req_trailers);
+	px_hdrs_free(&s->resp_hdrs);
+	px_hdrs_free(&s->resp_trailers);
+	pbuf_free(&s->req);
+	pbuf_free(&s->resp);
+	free(s->path);
+	free(s);
+}
+
+static void
+px_stream_maybe_free(struct px_stream *s)
+{
+	if ((s->flags & S_DOWN_CLOSED) && (s->flags & S_UP_DONE))
+		px_stream_free(s);
+}
+
+/* Reopens the upstream window for n bytes we have passed downstream. */
+static void
+px_up_consume(struct px_stream *s, size_t n)
+{
+	if (s->up == NULL || n == 0)
+		return;
+	if (s->flags & S_UP_OPEN)
+		(void)nghttp2_session_consume(s->up, s->up_id, n);
+	else
+		(void)nghttp2_session_consume_connection(s->up, n);
+}
+
+/* Reopens the downstream window for n bytes taken off this stream. */
+static void
+px_down_consume(struct px_stream *s, size_t n)
+{
+	nghttp2_session	*down = s->pair->down;
+
+	if (n == 0)
+		return;
+	if (!(s->flags & S_DOWN_CLOSED))
+		(void)nghttp2_session_consume(down, s->down_id, n);
+	else
+		(void)nghttp2_session_consume_connection(down, n);
+}
+
+/* Drops whatever the worker sent that can no longer go upstream. */
+static void
+px_stream_drop_req(struct px_stream *s)
+{
+	size_t	n = s->req.len;
+
+	pbuf_free(&s->req);
+	px_down_consume(s, n);
+}
+
+static void
+px_resume_resp(struct px_stream *s)
+{
+	if (!(s->flags & S_RESP_DEFERRED) || (s->flags & S_DOWN_CLOSED))
+		return;
+	s->flags &= ~(unsigned)S_RESP_DEFERRED;
+	(void)nghttp2_session_resume_data(s->pair->down, s->down_id);
+}
+
+static void
+px_resume_req(struct px_stream *s)
+{
+	if (!(s->flags & S_REQ_DEFERRED) || !(s->flags & S_UP_OPEN))
+		return;
+	s->flags &= ~(unsigned)S_REQ_DEFERRED;
+	(void)nghttp2_session_resume_data(s->up, s->up_id);
+}
+
+/* --------------------------------------------- data providers (copying) */
+
+/* Downstream response body: bytes from upstream, then trailers. */
+static ssize_t
+px_resp_read(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t len,
+    uint32_t *dflags, nghttp2_data_source *src, void *ud)
+{
+	struct px_stream	*s = src->ptr;
+	size_t			 n;
+
+	(void)ud;
+	n = pbuf_take(&s->resp, buf, len);
+	px_up_consume(s, n);
+	metrics.bytes_to_downstream += n;
+	if (s->resp.len == 0 && (s->flags & S_RESP_END)) {
+		*dflags |= NGHTTP2_DATA_FLAG_EOF;
+		if (s->resp_trailers.n > 0) {
+			*dflags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+			px_note_status(s, &s->resp_trailers);
+			if (nghttp2_submit_trailer(sess, id,
+			    s->resp_trailers.nv, s->resp_trailers.n) != 0)
+				return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+		}
+		return (ssize_t)n;
+	}
+	if (n == 0) {
+		s->flags |= S_RESP_DEFERRED;
+		return NGHTTP2_ERR_DEFERRED;
+	}
+	return (ssize_t)n;
+}
+
+/* Upstream request body: bytes from the worker, then its trailers. */
+static ssize_t
+px_req_read(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t len,
+    uint32_t *dflags, nghttp2_data_source *src, void *ud)
+{
+	struct px_stream	*s = src->ptr;
+	size_t			 n;
+
+	(void)ud;
+	n = pbuf_take(&s->req, buf, len);
+	px_down_consume(s, n);
+	metrics.bytes_to_upstream += n;
+	if (s->req.len == 0 && (s->flags & S_REQ_END)) {
+		*dflags |= NGHTTP2_DATA_FLAG_EOF;
+		if (s->req_trailers.n > 0) {
+			*dflags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+			if (nghttp2_submit_trailer(sess, id,
+			    s->req_trailers.nv, s->req_trailers.n) != 0)
+				return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+		}
+		return (ssize_t)n;
+	}
+	if (n == 0) {
+		s->flags |= S_REQ_DEFERRED;
+		return NGHTTP2_ERR_DEFERRED;
+	}
+	return (ssize_t)n;
+}
+
+/* ------------------------------------------- gRPC errors we synthesize */
+
+/*
+ * Ends the worker's stream with grpc-status 14 UNAVAILABLE: trailers-only
+ * when no response has started, else trailers after the bytes already
+ * buffered.  msg must be plain ASCII without '%'.
+ */
+static void
+px_stream_fail(struct px_stream *s, const char *msg)
+{
+	struct px_hdrs	h;
+
+	s->flags |= S_UP_DONE;
+	s->flags &= ~(unsigned)(S_UP_OPEN | S_PENDING);
+	px_stream_drop_req(s);
+	s->up = NULL;
+	if ((s->flags & S_DOWN_CLOSED) || (s->flags & S_RESP_END))
+		return;
+	memset(&h, 0, sizeof(h));
+	metrics.unavailable_sent++;
+	s->grpc_status = 14;
+	if (!(s->flags & S_RESP_STARTED)) {
+		if (px_hdrs_add_str(&h, ":status", "200") == -1 ||
+		    px_hdrs_add_str(&h, "content-type", "application/grpc") ==
+		    -1 || px_hdrs_add_str(&h, "grpc-status", "14") == -1 ||
+		    px_hdrs_add_str(&h, "grpc-message", msg) == -1 ||
+		    nghttp2_submit_response(s->pair->down, s->down_id, h.nv,
+		    h.n, NULL) != 0)
+			(void)nghttp2_submit_rst_stream(s->pair->down,
+			    NGHTTP2_FLAG_NONE, s->down_id,
+			    NGHTTP2_INTERNAL_ERROR);
+		s->flags |= S_RESP_STARTED | S_RESP_END;
+		px_hdrs_free(&h);
+		return;
+	}
+	px_hdrs_free(&s->resp_trailers);
+	if (px_hdrs_add_str(&s->resp_trailers, "grpc-status", "14") == -1 ||
+	    px_hdrs_add_str(&s->resp_trailers, "grpc-message", msg) == -1)
+		(void)nghttp2_submit_rst_stream(s->pair->down,
+		    NGHTTP2_FLAG_NONE, s->down_id, NGHTTP2_INTERNAL_ERROR);
+	s->flags |= S_RESP_END;
+	px_resume_resp(s);
+}
+
+/* ---------------------------------------------- downstream callbacks */
+
+static ssize_t
+px_send_fd(int fd, const uint8_t *data, size_t len)
+{
+	ssize_t	n;
+
+	n = send(fd, data, len, MSG_NOSIGNAL);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return NGHTTP2_ERR_WOULDBLOCK;
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	return n;
+}
+
+static ssize_t
+px_d_send(nghttp2_session *sess, const uint8_t *data, size_t len,
+    int flags, void *ud)
+{
+	(void)sess;
+	(void)flags;
+	return px_send_fd(((struct px_pair *)ud)->dfd, data, len);
+}
+
+static ssize_t
+px_u_send(nghttp2_session *sess, const uint8_t *data, size_t len,
+    int flags, void *ud)
+{
+	(void)sess;
+	(void)flags;
+	return px_send_fd(((struct px_pair *)ud)->ufd, data, len);
+}
+
+static int
+px_d_begin_headers(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
+{
+	struct px_pair		*p = ud;
+	struct px_stream	*s;
+
+	if (f->hd.type != NGHTTP2_HEADERS ||
+	    f->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;
+	if ((s = px_stream_new(p, f->hd.stream_id)) == NULL)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	(void)nghttp2_session_set_stream_user_data(sess, f->hd.stream_id, s);
+	return 0;
+}
+
+static int
+px_d_header(nghttp2_session *sess, const nghttp2_frame *f,
+    nghttp2_rcbuf *name, nghttp2_rcbuf *value, uint8_t flags, void *ud)
+{
+	struct px_stream	*s;
+	struct px_hdrs		*h;
+	nghttp2_vec		 n, v;
+
+	(void)flags;
+	(void)ud;
+	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
+	if (s == NULL || f->hd.type != NGHTTP2_HEADERS)
+		return 0;
+	h = f->headers.cat == NGHTTP2_HCAT_REQUEST ? &s->req_hdrs :
+	    &s->req_trailers;
+	n = nghttp2_rcbuf_get_buf(name);
+	v = nghttp2_rcbuf_get_buf(value);
+	if (px_hdrs_add(h, n.base, n.len, v.base, v.len) == -1) {
+		log_warnx("%s: stream %d: request headers over the limit "
+		    "(%d fields, %d bytes)", s->pair->peer, s->down_id,
+		    PX_HDR_MAX_N, PX_HDR_MAX_BYTES);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	if (h == &s->req_hdrs && n.len == 5 && memcmp(n.base, ":path", 5) == 0
+	    && s->path == NULL)
+		s->path = strndup((const char *)v.base, v.len);
+	return 0;
+}
+
+static void
+px_d_request(struct px_pair *p, struct px_stream *s)
+{
+	if (p->up_goaway) {
+		(void)nghttp2_submit_rst_stream(p->down, NGHTTP2_FLAG_NONE,
+		    s->down_id, NGHTTP2_REFUSED_STREAM);
+		s->flags |= S_UP_DONE;
+		return;
+	}
+	switch (p->ustate) {
+	case UP_CONNECTED:
+		px_stream_submit(s);
+		break;
+	case UP_BACKOFF:
+		px_stream_fail(s, p->up_reason);
+		break;
+	case UP_IDLE:
+		s->flags |= S_PENDING;
+		px_up_connect(p);
+		break;
+	case UP_CONNECTING:
+		s->flags |= S_PENDING;
+		break;
+	}
+}
+
+static int
+px_d_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
+{
+	struct px_pair		*p = ud;
+	struct px_stream	*s;
+
+	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
+	if (s == NULL)
+		return 0;
+	if (f->hd.flags & NGHTTP2_FLAG_END_STREAM &&
+	    (f->hd.type == NGHTTP2_DATA || f->hd.type == NGHTTP2_HEADERS))
+		s->flags |= S_REQ_END;
+	if (f->hd.type == NGHTTP2_HEADERS &&
+	    f->headers.cat == NGHTTP2_HCAT_REQUEST)
+		px_d_request(p, s);
+	else
+		px_resume_req(s);
+	return 0;
+}
+
+static int
+px_d_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
+    const uint8_t *data, size_t len, void *ud)
+{
+	struct px_stream	*s;
+
+	(void)flags;
+	(void)ud;
+	s = nghttp2_session_get_stream_user_data(sess, id);
+	if (s == NULL || (s->flags & S_UP_DONE)) {
+		(void)nghttp2_session_consume(sess, id, len);
+		return 0;
+	}
+	if (pbuf_append(&s->req, data, len) == -1) {
+		(void)nghttp2_session_consume(sess, id, len);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	px_resume_req(s);
+	return 0;
+}
+
+static int
+px_d_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
+    void *ud)
+{
+	struct px_stream	*s;
+
+	(void)ud;
+	s = nghttp2_session_get_stream_user_data(sess, id);
+	if (s == NULL)
+		return 0;
+	s->flags |= S_DOWN_CLOSED;
+	if (code != NGHTTP2_NO_ERROR)
+		metrics.rst_from_downstream++;
+	if (s->flags & S_UP_OPEN) {
+		(void)nghttp2_submit_rst_stream(s->up, NGHTTP2_FLAG_NONE,
+		    s->up_id, code == NGHTTP2_NO_ERROR ? NGHTTP2_CANCEL :
+		    code);
+	}
+	if (s->flags & S_PENDING) {
+		s->flags &= ~(unsigned)S_PENDING;
+		s->flags |= S_UP_DONE;
+	}
+	px_stream_drop_req(s);
+	/* Bytes from upstream we will never deliver: reopen their window. */
+	px_up_consume(s, s->resp.len);
+	pbuf_free(&s->resp);
+	if (!(s->flags & S_UP_OPEN))
+		s->flags |= S_UP_DONE;
+	px_stream_maybe_free(s);
+	return 0;
+}
+
+/* ------------------------------------------------ upstream callbacks */
+
+static int
+px_u_header(nghttp2_session *sess, const nghttp2_frame *f,
+    nghttp2_rcbuf *name, nghttp2_rcbuf *value, uint8_t flags, void *ud)
+{
+	struct px_stream	*s;
+	struct px_hdrs		*h;
+	nghttp2_vec		 n, v;
+
+	(void)flags;
+	(void)ud;
+	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
+	if (s == NULL || f->hd.type != NGHTTP2_HEADERS)
+		return 0;
+	h = f->headers.cat == NGHTTP2_HCAT_RESPONSE ? &s->resp_hdrs :
+	    &s->resp_trailers;
+	n = nghttp2_rcbuf_get_buf(name);
+	v = nghttp2_rcbuf_get_buf(value);
+	if (px_hdrs_add(h, n.base, n.len, v.base, v.len) == -1) {
+		log_warnx("%s: stream %d: response headers over the limit",
+		    s->pair->peer, s->down_id);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	return 0;
+}
+
+static void
+px_u_response(struct px_stream *s, int end)
+{
+	nghttp2_data_provider	prd;
+	int			rv;
+
+	if (s->flags & S_DOWN_CLOSED)
+		return;
+	prd.source.ptr = s;
+	prd.read_callback = px_resp_read;
+	if (end) {
+		px_note_status(s, &s->resp_hdrs);
+		s->flags |= S_RESP_END;
+	}
+	rv = nghttp2_submit_response(s->pair->down, s->down_id,
+	    s->resp_hdrs.nv, s->resp_hdrs.n, end ? NULL : &prd);
+	if (rv != 0)
+		(void)nghttp2_submit_rst_stream(s->pair->down,
+		    NGHTTP2_FLAG_NONE, s->down_id, NGHTTP2_INTERNAL_ERROR);
+	s->flags |= S_RESP_STARTED;
+	px_hdrs_free(&s->resp_hdrs);
+}
+
+static void
+px_u_goaway(struct px_pair *p, const nghttp2_goaway *g)
+{
+	log_info("%s: upstream sent GOAWAY (error %u, last stream %d); "
+	    "telling the worker to reconnect", p->peer, g->error_code,
+	    g->last_stream_id);
+	audit_event_conn("upstream_goaway", p->peer, p->cf->upstream, NULL);
+	p->up_goaway = 1;
+	(void)nghttp2_submit_goaway(p->down, NGHTTP2_FLAG_NONE,
+	    nghttp2_session_get_last_proc_stream_id(p->down),
+	    NGHTTP2_NO_ERROR, NULL, 0);
+}
+
+static int
+px_u_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
+{
+	struct px_pair		*p = ud;
+	struct px_stream	*s;
+	int			 end = (f->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+
+	if (f->hd.type == NGHTTP2_GOAWAY) {
+		px_u_goaway(p, &f->goaway);
+		return 0;
+	}
+	if (f->hd.type == NGHTTP2_PING && (f->hd.flags & NGHTTP2_FLAG_ACK)) {
+		p->ping_out = 0;
+		return 0;
+	}
+	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
+	if (s == NULL)
+		return 0;
+	if (f->hd.type == NGHTTP2_HEADERS) {
+		if (f->headers.cat == NGHTTP2_HCAT_RESPONSE) {
+			px_u_response(s, end);
+			return 0;
+		}
+		if (!end) {		/* interim or bogus: drop */
+			px_hdrs_free(&s->resp_trailers);
+			return 0;
+		}
+	}
+	if (end) {
+		s->flags |= S_RESP_END;
+		px_resume_resp(s);
+	}
+	return 0;
+}
+
+static int
+px_u_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
+    const uint8_t *data, size_t len, void *ud)
+{
+	struct px_stream	*s;
+
+	(void)flags;
+	(void)ud;
+	s = nghttp2_session_get_stream_user_data(sess, id);
+	if (s == NULL || (s->flags & S_DOWN_CLOSED)) {
+		(void)nghttp2_session_consume(sess, id, len);
+		return 0;
+	}
+	if (pbuf_append(&s->resp, data, len) == -1) {
+		(void)nghttp2_session_consume(sess, id, len);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	px_resume_resp(s);
+	return 0;
+}
+
+static int
+px_u_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
+    void *ud)
+{
+	struct px_stream	*s;
+	nghttp2_session		*down;
+
+	(void)ud;
+	s = nghttp2_session_get_stream_user_data(sess, id);
+	if (s == NULL)
+		return 0;
+	down = s->pair->down;
+	s->flags &= ~(unsigned)S_UP_OPEN;
+	s->flags |= S_UP_DONE;
+	px_stream_drop_req(s);
+	if (!(s->flags & S_RESP_END) && !(s->flags & S_DOWN_CLOSED)) {
+		/* Reset by the frontend (or refused): pass the code on. */
+		metrics.rst_from_upstream++;
+		(void)nghttp2_submit_rst_stream(down, NGHTTP2_FLAG_NONE,
+		    s->down_id, code == NGHTTP2_NO_ERROR ?
+		    NGHTTP2_INTERNAL_ERROR : code);
+	}
+	if (s->flags & S_DOWN_CLOSED) {
+		px_up_consume(s, s->resp.len);
+		pbuf_free(&s->resp);
+	}
+	px_stream_maybe_free(s);
+	return 0;
+}
+
+/* ------------------------------------------------------ session setup */
+
+static nghttp2_session_callbacks *
+px_callbacks(int server)
+{
+	nghttp2_session_callbacks	*cb;
+
+	if (nghttp2_session_callbacks_new(&cb) != 0)
+		fatalx("nghttp2_session_callbacks_new");
+	nghttp2_session_callbacks_set_send_callback(cb, server ? px_d_send :
+	    px_u_send);
+	if (server) {
+		nghttp2_session_callbacks_set_on_begin_headers_callback(cb,
+		    px_d_begin_headers);
+		nghttp2_session_callbacks_set_on_header_callback2(cb,
+		    px_d_header);
+		nghttp2_session_callbacks_set_on_frame_recv_callback(cb,
+		    px_d_frame_recv);
+		nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb,
+		    px_d_data_chunk);
+		nghttp2_session_callbacks_set_on_stream_close_callback(cb,
+		    px_d_stream_close);
+	} else {
+		nghttp2_session_callbacks_set_on_header_callback2(cb,
+		    px_u_header);
+		nghttp2_session_callbacks_set_on_frame_recv_callback(cb,
+		    px_u_frame_recv);
+		nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb,
+		    px_u_data_chunk);
+		nghttp2_session_callbacks_set_on_stream_close_callback(cb,
+		    px_u_stream_close);
+	}
+	return cb;
+}
+
+static nghttp2_session *
+px_session_new(int server, struct px_pair *p)
+{
+	static nghttp2_session_callbacks	*cbs[2];
+	static nghttp2_option			*opt;
+	nghttp2_session				*sess;
+	nghttp2_settings_entry			 iv[3];
+	int					 rv;
+
+	if (opt == NULL) {
+		if (nghttp2_option_new(&opt) != 0)
+			fatalx("nghttp2_option_new");
+		nghttp2_option_set_no_auto_window_update(opt, 1);
+		cbs[0] = px_callbacks(0);
+		cbs[1] = px_callbacks(1);
+	}
+	rv = server ? nghttp2_session_server_new2(&sess, cbs[1], p, opt) :
+	    nghttp2_session_client_new2(&sess, cbs[0], p, opt);
+	if (rv != 0)
+		return NULL;
+	/* server: iv[0..1]; client: iv[1..2] */
+	iv[0].settings_id = NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS;
+	iv[0].value = PX_MAX_STREAMS;
+	iv[1].settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
+	iv[1].value = PX_STREAM_WINDOW;
+	iv[2].settings_id = NGHTTP2_SETTINGS_ENABLE_PUSH;
+	iv[2].value = 0;
+	if (nghttp2_submit_settings(sess, NGHTTP2_FLAG_NONE, server ? iv :
+	    iv + 1, 2) != 0 ||
+	    nghttp2_session_set_local_window_size(sess, NGHTTP2_FLAG_NONE, 0,
+	    PX_CONN_WINDOW) != 0) {
+		nghttp2_session_del(sess);
+		return NULL;
+	}
+	return sess;
+}
+
+/* ------------------------------------------------- upstream connection */
+
+static void	px_u_readable(struct ev_loop *, ev_io *, int);
+static void	px_u_writable(struct ev_loop *, ev_io *, int);
+
+static void
+px_stream_submit(struct px_stream *s)
+{
+	struct px_pair		*p = s->pair;
+	nghttp2_data_provider	 prd, *pp = NULL;
+	int32_t			 id;
+
+	s->flags &= ~(unsigned)S_PENDING;
+	if (!(s->flags & S_REQ_END) || s->req.len > 0 ||
+	    s->req_trailers.n > 0) {
+		prd.source.ptr = s;
+		prd.read_callback = px_req_read;
+		pp = &prd;
+	}
+	id = nghttp2_submit_request(p->up, NULL, s->req_hdrs.nv,
+	    s->req_hdrs.n, pp, s);
+	px_hdrs_free(&s->req_hdrs);
+	if (id < 0) {
+		px_stream_fail(s, "upstream refused a new stream");
+		return;
+	}
+	s->up_id = id;
+	s->up = p->up;
+	s->flags |= S_UP_OPEN;
+}
+
+static void
+px_up_stop(struct px_pair *p)
+{
+	ev_io_stop(p->loop, &p->urd);
+	ev_io_stop(p->loop, &p->uwr);
+	ev_timer_stop(p->loop, &p->utimer);
+	ev_timer_stop(p->loop, &p->ping);
+	if (p->up != NULL) {
+		nghttp2_session_del(p->up);
+		p->up = NULL;
+		metrics.upstream_connected--;
+	}
+	if (p->ufd != -1)
+		(void)close(p->ufd);
+	p->ufd = -1;
+	if (p->ustate == UP_BACKOFF)
+		nbackoff--;
+	p->ustate = UP_IDLE;
+	p->up_goaway = 0;
+	p->ping_out = 0;
+}
+
+/* Forgets the session pointer in streams that were on it. */
+static void
+px_up_detach(struct px_pair *p, nghttp2_session *up)
+{
+	struct px_stream	*s, *next;
+
+	for (s = TAILQ_FIRST(&p->streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->flags & (S_UP_OPEN | S_PENDING)) {
+			px_stream_fail(s, p->up_reason);
+			px_stream_maybe_free(s);
+			continue;
+		}
+		if (s->up == up)
+			s->up = NULL;
+	}
+}
+
+/*
+ * The upstream connection failed or could not be made: every stream on
+ * it or waiting for it ends UNAVAILABLE, and we retry after a backoff.
+ */
+static void
+px_up_down(struct px_pair *p, const char *why, int connected)
+{
+	unsigned	jitter;
+
+	(void)snprintf(p->up_reason, sizeof(p->up_reason),
+	    "tenuo-sidecar: upstream %s unavailable: %s", p->cf->upstream,
+	    why);
+	log_warnx("%s: upstream %s: %s", p->peer, p->cf->upstream, why);
+	audit_event_conn(connected ? "upstream_lost" : "upstream_connect_failed",
+	    p->peer, p->cf->upstream, why);
+	up_ok = 0;
+	if (connected)
+		metrics.upstream_failures++;
+	else
+		metrics.upstream_connect_failures++;
+	px_up_detach(p, p->up);
+	px_up_stop(p);
+	if (p->backoff_ms == 0)
+		p->backoff_ms = PX_BACKOFF_MIN_MS;
+	else if ((p->backoff_ms *= 2) > PX_BACKOFF_MAX_MS)
+		p->backoff_ms = PX_BACKOFF_MAX_MS;
+	jitter = (unsigned)arc4random_uniform(p->backoff_ms / 5 + 1);
+	p->ustate = UP_BACKOFF;
+	nbackoff++;
+	ev_timer_set(&p->utimer, (double)(p->backoff_ms + jitter) / 1000.0,
+	    0.);
+	ev_timer_start(p->loop, &p->utimer);
+}
+
+static void
+px_up_established(struct px_pair *p)
+{
+	struct px_stream	*s, *next;
+	double			 ka;
+
+	ev_timer_stop(p->loop, &p->utimer);
+	ev_io_stop(p->loop, &p->uwr);
+	if ((p->up = px_session_new(0, p)) == NULL) {
+		px_up_down(p, "cannot create an HTTP/2 session", 0);
+		return;
+	}
+	px_nodelay(p->ufd);
+	p->ustate = UP_CONNECTED;
+	p->backoff_ms = 0;
+	up_ok = 1;
+	metrics.upstream_connects++;
+	metrics.upstream_connected++;
+	log_debug("%s: upstream %s connected", p->peer, p->cf->upstream);
+	ev_io_init(&p->urd, px_u_readable, p->ufd, EV_READ);
+	ev_io_init(&p->uwr, px_u_writable, p->ufd, EV_WRITE);
+	p->urd.data = p->uwr.data = p;
+	ev_io_start(p->loop, &p->urd);
+	for (s = TAILQ_FIRST(&p->streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->flags & S_PENDING)
+			px_stream_submit(s);
+	}
+	if (p->cf->keepalive_ms > 0) {
+		ka = (double)p->cf->keepalive_ms / 1000.0;
+		ev_timer_set(&p->ping, ka, ka);
+		ev_timer_start(p->loop, &p->ping);
+	}
+}
+
+/* Tries the upstream addresses from p->uaddr on. */
+static void
+px_up_try(struct px_pair *p)
+{
+	const struct addr_list	*al = &p->cf->upstream_addrs;
+	const struct addr	*a;
+	char			 why[PX_REASON_MAX] = "no address";
+	int			 fd;
+
+	for (; p->uaddr < al->n; p->uaddr++) {
+		a = &al->a[p->uaddr];
+		fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd == -1) {
+			(void)snprintf(why, sizeof(why), "socket: %s",
+			    strerror(errno));
+			continue;
+		}
+		if (connect(fd, (const struct sockaddr *)&a->ss, a->len) ==
+		    0 || errno == EINPROGRESS) {
+			p->ufd = fd;
+			ev_io_init(&p->uwr, px_u_writable, fd, EV_WRITE);
+			p->uwr.data = p;
+			ev_io_start(p->loop, &p->uwr);
+			return;
+		}
+		(void)snprintf(why, sizeof(why), "connect: %s",
+		    strerror(errno));
+		(void)close(fd);
+	}
+	px_up_down(p, why, 0);
+}
+
+static void
+px_up_connect(struct px_pair *p)
+{
+	if (p->ustate == UP_BACKOFF)
+		nbackoff--;
+	p->ustate = UP_CONNECTING;
+	p->uaddr = 0;
+	ev_timer_set(&p->utimer, PX_CONNECT_TIMEOUT_MS / 1000.0, 0.);
+	ev_timer_start(p->loop, &p->utimer);
+	px_up_try(p);
+}
+
+/* Connect finished (or failed) on the socket being tried. */
+static void
+px_up_connect_done(struct px_pair *p)
+{
+	int		err = 0;
+	socklen_t	len = sizeof(err);
+	char		why[PX_REASON_MAX];
+
+	if (getsockopt(p->ufd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err == 0) {
+		px_up_established(p);
+		return;
+	}
+	(void)snprintf(why, sizeof(why), "connect: %s", strerror(err));
+	ev_io_stop(p->loop, &p->uwr);
+	(void)close(p->ufd);
+	p->ufd = -1;
+	if (++p->uaddr < p->cf->upstream_addrs.n) {
+		px_up_try(p);
+		return;
+	}
+	px_up_down(p, why, 0);
+}
+
+static int
+px_up_busy(struct px_pair *p)
+{
+	struct px_stream	*s;
+
+	TAILQ_FOREACH(s, &p->streams, entry)
+		if (s->flags & (S_UP_OPEN | S_PENDING))
+			return 1;
+	return 0;
+}
+
+static void
+px_u_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct px_pair	*p = w->data;
+	uint8_t		 buf[PX_READ_BUF];
+	ssize_t		 n, rv;
+	int		 i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < PX_READS_MAX && p->ustate == UP_CONNECTED; i++) {
+		n = recv(p->ufd, buf, sizeof(buf), 0);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			if (n == 0 && !px_up_busy(p)) {
+				log_debug("%s: idle upstream closed",
+				    p->peer);
+				px_up_detach(p, p->up);
+				px_up_stop(p);
+			} else
+				px_up_down(p, n == 0 ? "connection closed" :
+				    strerror(errno), 1);
+			break;
+		}
+		rv = nghttp2_session_mem_recv(p->up, buf, (size_t)n);
+		if (rv < 0) {
+			px_up_down(p, nghttp2_strerror((int)rv), 1);
+			break;
+		}
+	}
+	px_pair_flush(p);
+}
+
+static void
+px_u_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct px_pair	*p = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (p->ustate == UP_CONNECTING)
+		px_up_connect_done(p);
+	px_pair_flush(p);
+}
+
+/* Connect timeout, or end of backoff. */
+static void
+px_u_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct px_pair	*p = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (p->ustate == UP_CONNECTING)
+		px_up_down(p, "connect timed out", 0);
+	else if (p->ustate == UP_BACKOFF && !p->draining)
+		px_up_connect(p);
+	px_pair_flush(p);
+}
+
+static void
+px_u_ping(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct px_pair	*p = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (p->ustate != UP_CONNECTED)
+		return;
+	if (p->ping_out) {
+		px_up_down(p, "keepalive PING not answered", 1);
+		px_pair_flush(p);
+		return;
+	}
+	if (!px_up_busy(p))
+		return;		/* idle: frontends may limit idle pings */
+	if (nghttp2_submit_ping(p->up, NGHTTP2_FLAG_NONE, NULL) == 0)
+		p->ping_out = 1;
+	px_pair_flush(p);
+}
+
+/* ------------------------------------------------- downstream + pairs */
+
+static void
+px_watch(struct px_pair *p)
+{
+	if (nghttp2_session_want_write(p->down))
+		ev_io_start(p->loop, &p->dwr);
+	else
+		ev_io_stop(p->loop, &p->dwr);
+	if (p->ustate != UP_CONNECTED)
+		return;
+	if (nghttp2_session_want_write(p->up))
+		ev_io_start(p->loop, &p->uwr);
+	else
+		ev_io_stop(p->loop, &p->uwr);
+}
+
+static void
+px_up_send(struct px_pair *p)
+{
+	int	rv;
+
+	if (p->ustate != UP_CONNECTED)
+		return;
+	if ((rv = nghttp2_session_send(p->up)) != 0) {
+		px_up_down(p, nghttp2_strerror(rv), 1);
+		return;
+	}
+	if (!nghttp2_session_want_read(p->up) &&
+	    !nghttp2_session_want_write(p->up)) {
+		log_debug("%s: upstream session finished", p->peer);
+		px_up_detach(p, p->up);
+		px_up_stop(p);
+	}
+}
+
+static void
+px_pair_flush(struct px_pair *p)
+{
+	int	rv;
+
+	if (p->closing)
+		return;
+	px_up_send(p);
+	if ((rv = nghttp2_session_send(p->down)) != 0) {
+		log_debug("%s: send: %s", p->peer, nghttp2_strerror(rv));
+		px_pair_close(p);
+		return;
+	}
+	px_up_send(p);
+	if (!nghttp2_session_want_read(p->down) &&
+	    !nghttp2_session_want_write(p->down)) {
+		px_pair_close(p);
+		return;
+	}
+	px_watch(p);
+}
+
+static void
+px_d_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct px_pair	*p = w->data;
+	uint8_t		 buf[PX_READ_BUF];
+	ssize_t		 n, rv;
+	int		 i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < PX_READS_MAX; i++) {
+		n = recv(p->dfd, buf, sizeof(buf), 0);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			log_debug("%s: %s", p->peer, n == 0 ? "closed" :
+			    strerror(errno));
+			px_pair_close(p);
+			return;
+		}
+		rv = nghttp2_session_mem_recv(p->down, buf, (size_t)n);
+		if (rv < 0) {
+			log_warnx("%s: %s", p->peer,
+			    nghttp2_strerror((int)rv));
+			px_pair_close(p);
+			return;
+		}
+	}
+	px_pair_flush(p);
+}
+
+static void
+px_d_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	px_pair_flush(w->data);
+}
+
+static void
+px_pair_close(struct px_pair *p)
+{
+	struct px_stream	*s;
+
+	if (p->closing)
+		return;
+	p->closing = 1;
+	px_up_stop(p);
+	while ((s = TAILQ_FIRST(&p->streams)) != NULL)
+		px_stream_free(s);
+	ev_io_stop(p->loop, &p->drd);
+	ev_io_stop(p->loop, &p->dwr);
+	nghttp2_session_del(p->down);
+	(void)close(p->dfd);
+	LIST_REMOVE(p, entry);
+	npairs--;
+	metrics.conns_active--;
+	log_debug("%s: connection closed", p->peer);
+	audit_event_conn("connection_closed", p->peer, p->cf->upstream, NULL);
+	config_unref(p->cf);
+	free(p);
+}
+
+void
+px_pair_new(struct ev_loop *loop, int fd, const char *peer,
+    struct config *cf)
+{
+	struct px_pair	*p;
+
+	if (npairs >= PX_MAX_CONNS || px_nonblock(fd) == -1 ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		log_warnx("%s: refused: %u connections open (max %d) or no "
+		    "memory", peer, npairs, PX_MAX_CONNS);
+		(void)close(fd);
+		return;
+	}
+	p->loop = loop;
+	p->cf = config_ref(cf);
+	p->dfd = fd;
+	p->ufd = -1;
+	p->id = ++next_pair_id;
+	(void)snprintf(p->peer, sizeof(p->peer), "%s", peer);
+	TAILQ_INIT(&p->streams);
+	if ((p->down = px_session_new(1, p)) == NULL) {
+		log_warnx("%s: cannot create an HTTP/2 session", peer);
+		config_unref(p->cf);
+		(void)close(fd);
+		free(p);
+		return;
+	}
+	px_nodelay(fd);
+	ev_io_init(&p->drd, px_d_readable, fd, EV_READ);
+	ev_io_init(&p->dwr, px_d_writable, fd, EV_WRITE);
+	ev_init(&p->utimer, px_u_timer);
+	ev_init(&p->ping, px_u_ping);
+	p->drd.data = p->dwr.data = p->utimer.data = p->ping.data = p;
+	LIST_INSERT_HEAD(&pairs, p, entry);
+	npairs++;
+	metrics.conns_total++;
+	metrics.conns_active++;
+	log_debug("%s: connection accepted", peer);
+	audit_event_conn("connection_opened", peer, cf->upstream, NULL);
+	ev_io_start(loop, &p->drd);
+	px_up_connect(p);
+	px_pair_flush(p);
+}
+
+void
+px_drain_all(void)
+{
+	struct px_pair	*p, *next;
+
+	for (p = LIST_FIRST(&pairs); p != NULL; p = next) {
+		next = LIST_NEXT(p, entry);
+		p->draining = 1;
+		(void)nghttp2_submit_goaway(p->down, NGHTTP2_FLAG_NONE,
+		    nghttp2_session_get_last_proc_stream_id(p->down),
+		    NGHTTP2_NO_ERROR, NULL, 0);
+		px_pair_flush(p);
+	}
+}
+
+void
+px_close_all(void)
+{
+	while (!LIST_EMPTY(&pairs))
+		px_pair_close(LIST_FIRST(&pairs));
+}
+
+unsigned
+px_pair_count(void)
+{
+	return npairs;
+}
+
+int
+px_upstream_ok(void)
+{
+	return up_ok;
+}
+
+/* ------------------------------------------------------ readiness probe */
+
+/*
+ * With 1:1 mapping there may be no upstream connection at all (no
+ * worker connected), so /readyz would know nothing.  While no pair holds
+ * an upstream connection, a TCP connect to the upstream every
+ * PX_PROBE_INTERVAL_S seconds keeps up_ok current.
+ */
+static struct {
+	struct ev_loop		*loop;
+	struct config		*(*getcf)(void);
+	ev_timer		 tick;
+	ev_io			 io;
+	int			 fd;
+} probe = { .fd = -1 };
+
+static void
+px_probe_close(void)
+{
+	if (probe.fd == -1)
+		return;
+	ev_io_stop(probe.loop, &probe.io);
+	(void)close(probe.fd);
+	probe.fd = -1;
+}
+
+static void
+px_probe_done(struct ev_loop *loop, ev_io *w, int revents)
+{
+	int		err = 0;
+	socklen_t	len = sizeof(err);
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if (getsockopt(probe.fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err == 0 && !up_ok)
+		log_info("upstream %s reachable", probe.getcf()->upstream);
+	up_ok = err == 0;
+	px_probe_close();
+}
+
+static void
+px_probe_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	const struct addr	*a;
+	struct config		*cf = probe.getcf();
+
+	(void)w;
+	(void)revents;
+	if (probe.fd != -1) {		/* no answer within an interval */
+		px_probe_close();
+		up_ok = 0;
+	}
+	if (metrics.upstream_connected > 0 || cf == NULL ||
+	    cf->upstream_addrs.n == 0)
+		return;
+	a = &cf->upstream_addrs.a[0];
+	probe.fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (probe.fd == -1)
+		return;
+	if (connect(probe.fd, (const struct sockaddr *)&a->ss, a->len) == -1 &&
+	    errno != EINPROGRESS) {
+		up_ok = 0;
+		(void)close(probe.fd);
+		probe.fd = -1;
+		return;
+	}
+	ev_io_init(&probe.io, px_probe_done, probe.fd, EV_WRITE);
+	ev_io_start(loop, &probe.io);
+}
+
+void
+px_probe_start(struct ev_loop *loop, struct config *(*getcf)(void))
+{
+	probe.loop = loop;
+	probe.getcf = getcf;
+	ev_timer_init(&probe.tick, px_probe_tick, 0., PX_PROBE_INTERVAL_S);
+	ev_timer_again(loop, &probe.tick);
+	px_probe_tick(loop, &probe.tick, 0);
+}
+
+void
+px_probe_stop(void)
+{
+	ev_timer_stop(probe.loop, &probe.tick);
+	px_probe_close();
+}

@@ -1,0 +1,56 @@
+/*
+ * proxy.h: the data plane.  One downstream HTTP/2 connection (a worker)
+ * is paired with one upstream HTTP/2 connection (the frontend): 1:1
+ * connection mapping, each downstream stream becomes one upstream stream.
+ *
+ * Why 1:1 and not a shared pool: a Temporal worker multiplexes all its
+ * RPCs on one or a few connections, so 1:1 costs the frontend few extra
+ * connections, while it keeps each worker's flow control, SETTINGS,
+ * GOAWAY and failures isolated from every other worker's (a slow worker
+ * can only stall its own upstream connection), keeps per-connection
+ * identity (mTLS, API keys) to one client, and needs no stream-ID
+ * translation across clients.  An upstream GOAWAY is mirrored to the
+ * worker, which reconnects through us to a fresh upstream connection.
+ *
+ * Ownership: px_pair_new() takes the accepted fd; pairs free themselves
+ * when both sides are done.  The pair holds a config reference.
+ */
+#ifndef PROXY_H
+#define PROXY_H
+
+#include <ev.h>
+
+#include "config.h"
+
+#define PX_MAX_CONNS		4096	/* downstream connections */
+#define PX_MAX_STREAMS		4096	/* concurrent streams per connection */
+#define PX_STREAM_WINDOW	(256 * 1024)
+#define PX_CONN_WINDOW		(8 * 1024 * 1024)
+#define PX_HDR_MAX_N		256	/* header fields per block */
+#define PX_HDR_MAX_BYTES	(64 * 1024)
+#define PX_BACKOFF_MIN_MS	100
+#define PX_BACKOFF_MAX_MS	5000
+#define PX_CONNECT_TIMEOUT_MS	5000
+
+/* Takes fd (accepted, nonblocking); peer is a printable address. */
+void	px_pair_new(struct ev_loop *, int fd, const char *peer,
+	    struct config *);
+
+/* Graceful shutdown: GOAWAY to every worker; in-flight streams go on. */
+void	px_drain_all(void);
+
+/* Closes every connection now (end of shutdown_grace). */
+void	px_close_all(void);
+
+/* Open downstream connections. */
+unsigned	px_pair_count(void);
+
+/* 1 when the last upstream connect (or probe) succeeded. */
+int	px_upstream_ok(void);
+
+/* Probes the upstream for readiness while no connection shows it. */
+#define PX_PROBE_INTERVAL_S	2.0
+void	px_probe_start(struct ev_loop *, struct config *(*getcf)(void));
+void	px_probe_stop(void);
+
+#endif /* PROXY_H */

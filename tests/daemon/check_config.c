@@ -1,0 +1,359 @@
+/*
+ * check_config.c: Check suite for daemon/config.c.
+ *
+ * Each tests/daemon/conf/bad-*.conf lists the errors it must produce, in
+ * order, as "# expect: FILE:LINE: message" comments; the suite loads a
+ * copy of the folder (mode 0600, so the permission check passes) and
+ * compares every message exactly.
+ */
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "config.h"
+
+#define CONF_SRC	"tests/daemon/conf"
+#define ERRS_MAX	64
+
+struct errs {
+	char	*msg[ERRS_MAX];
+	int	 n;
+};
+
+static char	workdir[256];
+static char	origdir[1024];
+
+static void
+errs_add(void *arg, const char *msg)
+{
+	struct errs	*e = arg;
+
+	if (e->n < ERRS_MAX)
+		e->msg[e->n++] = strdup(msg);
+}
+
+static void
+errs_free(struct errs *e)
+{
+	while (e->n > 0)
+		free(e->msg[--e->n]);
+}
+
+static int
+load(const char *path, struct errs *e, struct config **cf)
+{
+	struct config_errsink	sink = { errs_add, e };
+
+	memset(e, 0, sizeof(*e));
+	return config_load(path, &sink, cf);
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	FILE	*in, *out;
+	char	 buf[4096];
+	size_t	 n;
+
+	ck_assert_ptr_nonnull(in = fopen(from, "r"));
+	ck_assert_ptr_nonnull(out = fopen(to, "w"));
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	(void)fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+	ck_assert_int_eq(chmod(to, 0600), 0);
+}
+
+/* Copies the conf folder to a private temp dir and enters it. */
+static void
+setup(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 from[2048], to[2048];
+
+	ck_assert_ptr_nonnull(getcwd(origdir, sizeof(origdir)));
+	(void)snprintf(workdir, sizeof(workdir), "/tmp/check_config.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(workdir));
+	ck_assert_ptr_nonnull(d = opendir(CONF_SRC));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(from, sizeof(from), "%s/%s", CONF_SRC,
+		    de->d_name);
+		(void)snprintf(to, sizeof(to), "%s/%s", workdir, de->d_name);
+		copy_file(from, to);
+	}
+	(void)closedir(d);
+	ck_assert_int_eq(chdir(workdir), 0);
+}
+
+static void
+teardown(void)
+{
+	char	cmd[512];
+
+	ck_assert_int_eq(chdir(origdir), 0);
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE	*f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	(void)fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+#define ROOT "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
+
+START_TEST(test_config_good_full)
+{
+	struct config	*cf;
+	struct errs	 e;
+
+	ck_assert_int_eq(load("good-full.conf", &e, &cf), 0);
+	ck_assert_int_eq(e.n, 0);
+	ck_assert_uint_eq(cf->nlisten, 2);
+	ck_assert_str_eq(cf->listen[1].text, "unix:/tmp/tenuo-sidecar-test.sock");
+	ck_assert_int_eq(cf->listen[1].addrs.is_unix, 1);
+	ck_assert_str_eq(cf->upstream, "localhost:7233");
+	ck_assert_uint_eq(cf->nroots, 3);
+	ck_assert_uint_eq(cf->roots[0][0], 0x3b);
+	ck_assert_uint_eq(cf->roots[2][0], 0xd7);
+	ck_assert_int_eq(cf->enforcement, CONFIG_AUDIT_ONLY);
+	ck_assert_int_eq(cf->require_warrant, 1);
+	ck_assert_uint_eq(cf->pop_max_windows, 5);
+	ck_assert_str_eq(cf->audit_log, "-");
+	ck_assert_str_eq(cf->admin_listen, "127.0.0.1:9233");
+	ck_assert_uint_eq(cf->max_message_bytes, 134217728);
+	ck_assert_uint_eq(cf->shutdown_grace_ms, 30000);
+	ck_assert_uint_eq(cf->keepalive_ms, 30000);
+	ck_assert_uint_eq(cf->npolicies, 1);
+	ck_assert_str_eq(cf->policies[0].name, "payments");
+	ck_assert_uint_eq(cf->policies[0].nkv, 2);
+	ck_assert_str_eq(cf->policies[0].kv[1].value, "charge, refund");
+	config_unref(cf);
+}
+END_TEST
+
+START_TEST(test_config_good_defaults)
+{
+	struct config	*cf;
+	struct errs	 e;
+
+	ck_assert_int_eq(load("good-minimal.conf", &e, &cf), 0);
+	ck_assert_uint_eq(cf->nlisten, 1);
+	ck_assert_str_eq(cf->listen[0].text, "127.0.0.1:7233");
+	ck_assert_int_eq(cf->upstream_tls, 0);
+	ck_assert_int_eq(cf->enforcement, CONFIG_ENFORCE);
+	ck_assert_ptr_null(cf->admin_listen);
+	ck_assert_uint_eq(cf->max_message_bytes, 134217728);
+	ck_assert_uint_eq(cf->shutdown_grace_ms, 30000);
+	/* references: the last unref frees */
+	ck_assert_ptr_eq(config_ref(cf), cf);
+	config_unref(cf);
+	config_unref(cf);
+}
+END_TEST
+
+/* Every bad-*.conf: exactly its "# expect:" lines, in order. */
+START_TEST(test_config_bad_files)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct config	*cf;
+	struct errs	 e;
+	FILE		*f;
+	char		 line[1024], *exp[ERRS_MAX];
+	int		 nexp, i, nfiles = 0;
+
+	ck_assert_ptr_nonnull(d = opendir("."));
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "bad-", 4) != 0 ||
+		    strstr(de->d_name, ".conf") == NULL)
+			continue;
+		nfiles++;
+		nexp = 0;
+		ck_assert_ptr_nonnull(f = fopen(de->d_name, "r"));
+		while (fgets(line, sizeof(line), f) != NULL && nexp < ERRS_MAX)
+			if (strncmp(line, "# expect: ", 10) == 0) {
+				line[strcspn(line, "\n")] = '\0';
+				exp[nexp++] = strdup(line + 10);
+			}
+		(void)fclose(f);
+		ck_assert_msg(nexp > 0, "%s has no expect lines", de->d_name);
+		ck_assert_int_eq(load(de->d_name, &e, &cf), e.n);
+		ck_assert_ptr_null(cf);
+		for (i = 0; i < nexp || i < e.n; i++)
+			ck_assert_msg(i < nexp && i < e.n &&
+			    strcmp(exp[i], e.msg[i]) == 0,
+			    "%s: error %d: expected \"%s\", got \"%s\"",
+			    de->d_name, i + 1, i < nexp ? exp[i] : "(none)",
+			    i < e.n ? e.msg[i] : "(none)");
+		while (nexp > 0)
+			free(exp[--nexp]);
+		errs_free(&e);
+	}
+	(void)closedir(d);
+	ck_assert_int_ge(nfiles, 7);
+}
+END_TEST
+
+START_TEST(test_config_writable_config_refused)
+{
+	struct config	*cf;
+	struct errs	 e;
+
+	write_file("open.conf", "upstream = 127.0.0.1:1\ntrusted_root = "
+	    ROOT "\n", 0666);
+	ck_assert_int_eq(load("open.conf", &e, &cf), 1);
+	ck_assert_str_eq(e.msg[0], "open.conf: config file open.conf: "
+	    "writable by group or others (mode 0666); run chmod go-w");
+	errs_free(&e);
+	ck_assert_int_eq(chmod("open.conf", 0640), 0);
+	ck_assert_int_eq(load("open.conf", &e, &cf), 0);
+	config_unref(cf);
+}
+END_TEST
+
+START_TEST(test_config_writable_keyfile_refused)
+{
+	struct config	*cf;
+	struct errs	 e;
+
+	write_file("k.txt", ROOT "\n", 0620);
+	write_file("k.conf", "upstream = 127.0.0.1:1\n"
+	    "trusted_roots_file = k.txt\n", 0600);
+	ck_assert_int_eq(load("k.conf", &e, &cf), 1);
+	ck_assert_str_eq(e.msg[0], "k.conf:2: trusted_roots_file k.txt: "
+	    "writable by group or others (mode 0620); run chmod go-w");
+	errs_free(&e);
+	ck_assert_int_eq(chmod("k.txt", 0644), 0);
+	ck_assert_int_eq(load("k.conf", &e, &cf), 0);
+	ck_assert_uint_eq(cf->nroots, 1);
+	config_unref(cf);
+}
+END_TEST
+
+START_TEST(test_config_limits)
+{
+	struct config	*cf;
+	struct errs	 e;
+	char		 text[8192], *p;
+	int		 i;
+
+	/* CONFIG_LISTEN_MAX listen lines are fine, one more is not */
+	p = text;
+	p += sprintf(p, "upstream = 127.0.0.1:1\ntrusted_root = " ROOT "\n");
+	for (i = 0; i < CONFIG_LISTEN_MAX; i++)
+		p += sprintf(p, "listen = 127.0.0.1:%d\n", 20000 + i);
+	write_file("l.conf", text, 0600);
+	ck_assert_int_eq(load("l.conf", &e, &cf), 0);
+	config_unref(cf);
+	(void)sprintf(p, "listen = 127.0.0.1:30000\n");
+	write_file("l.conf", text, 0600);
+	ck_assert_int_eq(load("l.conf", &e, &cf), 1);
+	ck_assert_str_eq(e.msg[0], "l.conf:19: listen: too many listen "
+	    "addresses (max 16)");
+	errs_free(&e);
+	/* a CONFIG_LINE_MAX-byte line is read, a longer one is refused */
+	p = text;
+	p += sprintf(p, "upstream = 127.0.0.1:1\ntrusted_root = " ROOT "\n#");
+	memset(p, 'x', CONFIG_LINE_MAX - 2);
+	p += CONFIG_LINE_MAX - 2;
+	(void)sprintf(p, "\n");
+	write_file("long.conf", text, 0600);
+	ck_assert_int_eq(load("long.conf", &e, &cf), 0);
+	config_unref(cf);
+	(void)sprintf(p, "x\nbogus = 1\n");
+	write_file("long.conf", text, 0600);
+	ck_assert_int_eq(load("long.conf", &e, &cf), 2);
+	ck_assert_str_eq(e.msg[0], "long.conf:3: line too long (max 4096 "
+	    "bytes)");
+	ck_assert_str_eq(e.msg[1], "long.conf:4: unknown key \"bogus\"");
+	errs_free(&e);
+}
+END_TEST
+
+START_TEST(test_config_duration)
+{
+	uint64_t	ms;
+
+	ck_assert_int_eq(config_parse_duration("30s", &ms), 0);
+	ck_assert_uint_eq(ms, 30000);
+	ck_assert_int_eq(config_parse_duration("250ms", &ms), 0);
+	ck_assert_uint_eq(ms, 250);
+	ck_assert_int_eq(config_parse_duration("2m", &ms), 0);
+	ck_assert_uint_eq(ms, 120000);
+	ck_assert_int_eq(config_parse_duration("1h", &ms), 0);
+	ck_assert_uint_eq(ms, 3600000);
+	ck_assert_int_eq(config_parse_duration("7", &ms), 0);
+	ck_assert_uint_eq(ms, 7000);
+	ck_assert_int_eq(config_parse_duration("", &ms), -1);
+	ck_assert_int_eq(config_parse_duration("-1s", &ms), -1);
+	ck_assert_int_eq(config_parse_duration("5d", &ms), -1);
+	ck_assert_int_eq(config_parse_duration("99999999999999999999s", &ms),
+	    -1);
+}
+END_TEST
+
+START_TEST(test_config_missing_file)
+{
+	struct config	*cf;
+	struct errs	 e;
+
+	ck_assert_int_eq(load("nope.conf", &e, &cf), 1);
+	ck_assert_str_eq(e.msg[0], "nope.conf: No such file or directory");
+	ck_assert_ptr_null(cf);
+	errs_free(&e);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc;
+
+	tc = tcase_create("valid");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_config_good_full);
+	tcase_add_test(tc, test_config_good_defaults);
+	tcase_add_test(tc, test_config_duration);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("malformed");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_config_bad_files);
+	tcase_add_test(tc, test_config_missing_file);
+	tcase_add_test(tc, test_config_writable_config_refused);
+	tcase_add_test(tc, test_config_writable_keyfile_refused);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_config_limits);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(config_suite());
+	int	 nfail;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nfail = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

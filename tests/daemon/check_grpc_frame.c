@@ -1,0 +1,249 @@
+/*
+ * check_grpc_frame.c: Check suite for daemon/grpc_frame.c (and the
+ * bounded queue in daemon/pbuf.c the data plane uses).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "grpc_frame.h"
+#include "pbuf.h"
+
+/* Builds prefix+body for each message into one wire buffer. */
+static size_t
+wire(uint8_t *out, const char *const *msgs, size_t n)
+{
+	size_t	off = 0, i, l;
+
+	for (i = 0; i < n; i++) {
+		l = strlen(msgs[i]);
+		gf_prefix_encode(out + off, (int)(i & 1), (uint32_t)l);
+		memcpy(out + off + GF_PREFIX_LEN, msgs[i], l);
+		off += GF_PREFIX_LEN + l;
+	}
+	return off;
+}
+
+/* Feeds p in chunks of at most chunk bytes; collects messages. */
+static int
+feed_all(struct gf_reader *r, const uint8_t *p, size_t n, size_t chunk,
+    struct gf_msg *msgs, int max)
+{
+	size_t		off = 0, used, c;
+	int		got = 0, rc;
+	struct gf_msg	m;
+
+	while (off < n) {
+		c = n - off < chunk ? n - off : chunk;
+		rc = gf_reader_feed(r, p + off, c, &used, &m);
+		if (rc < 0)
+			return rc;
+		off += used;
+		if (rc == GF_MSG) {
+			ck_assert_int_lt(got, max);
+			msgs[got++] = m;
+		}
+	}
+	return got;
+}
+
+START_TEST(test_gf_split_everywhere)
+{
+	static const char *const in[] = { "hello", "", "world, again" };
+	uint8_t		 buf[64];
+	size_t		 n = wire(buf, in, 3), cut = (size_t)_i;
+	struct gf_reader r;
+	struct gf_msg	 m[3];
+	size_t		 used;
+	int		 got = 0, rc, i;
+
+	ck_assert_uint_le(cut, n);
+	gf_reader_init(&r, 1024);
+	/* two feeds: [0, cut) and [cut, n) */
+	{
+		const uint8_t	*p = buf;
+		size_t		 left = cut;
+		int		 pass;
+
+		for (pass = 0; pass < 2; pass++) {
+			while (left > 0) {
+				rc = gf_reader_feed(&r, p, left, &used,
+				    &m[got]);
+				ck_assert_int_ge(rc, 0);
+				p += used;
+				left -= used;
+				if (rc == GF_MSG)
+					got++;
+			}
+			left = n - cut;
+		}
+	}
+	ck_assert_int_eq(got, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_uint_eq(m[i].len, strlen(in[i]));
+		ck_assert_int_eq(m[i].compressed, i & 1);
+		if (m[i].len > 0)
+			ck_assert_mem_eq(m[i].data, in[i], m[i].len);
+		free(m[i].data);
+	}
+	ck_assert_int_eq(gf_reader_partial(&r), 0);
+	gf_reader_free(&r);
+}
+END_TEST
+
+START_TEST(test_gf_byte_at_a_time_large)
+{
+	size_t		 len = 300000, i;
+	uint8_t		*buf = malloc(len + GF_PREFIX_LEN);
+	struct gf_reader r;
+	struct gf_msg	 m;
+
+	gf_prefix_encode(buf, 0, (uint32_t)len);
+	for (i = 0; i < len; i++)
+		buf[GF_PREFIX_LEN + i] = (uint8_t)(i * 31);
+	gf_reader_init(&r, len);
+	ck_assert_int_eq(feed_all(&r, buf, len + GF_PREFIX_LEN, 1, &m, 1), 1);
+	ck_assert_uint_eq(m.len, len);
+	ck_assert_mem_eq(m.data, buf + GF_PREFIX_LEN, len);
+	free(m.data);
+	gf_reader_free(&r);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_gf_max_is_inclusive)
+{
+	uint8_t		 buf[GF_PREFIX_LEN + 100];
+	struct gf_reader r;
+	struct gf_msg	 m;
+	size_t		 used;
+
+	memset(buf, 'a', sizeof(buf));
+	gf_prefix_encode(buf, 0, 100);
+	gf_reader_init(&r, 100);
+	ck_assert_int_eq(gf_reader_feed(&r, buf, sizeof(buf), &used, &m),
+	    GF_MSG);
+	ck_assert_uint_eq(used, sizeof(buf));
+	free(m.data);
+	gf_reader_free(&r);
+	gf_reader_init(&r, 99);
+	ck_assert_int_eq(gf_reader_feed(&r, buf, sizeof(buf), &used, &m),
+	    GF_ERR_TOO_LARGE);
+	ck_assert_uint_eq(used, GF_PREFIX_LEN);	/* refused at the prefix */
+	ck_assert_ptr_null(r.buf);		/* nothing allocated */
+	/* sticky */
+	ck_assert_int_eq(gf_reader_feed(&r, buf, 1, &used, &m),
+	    GF_ERR_TOO_LARGE);
+	ck_assert_uint_eq(used, 0);
+	gf_reader_free(&r);
+}
+END_TEST
+
+START_TEST(test_gf_declared_huge_not_allocated)
+{
+	uint8_t		 pfx[GF_PREFIX_LEN];
+	struct gf_reader r;
+	struct gf_msg	 m;
+	size_t		 used;
+
+	/* 4 GiB - 1 declared, default 128 MiB cap */
+	gf_prefix_encode(pfx, 0, UINT32_MAX);
+	gf_reader_init(&r, GF_DEFAULT_MAX);
+	ck_assert_int_eq(gf_reader_feed(&r, pfx, sizeof(pfx), &used, &m),
+	    GF_ERR_TOO_LARGE);
+	gf_reader_free(&r);
+	/* 128 MiB declared: accepted, but only what arrives is allocated */
+	gf_prefix_encode(pfx, 0, GF_DEFAULT_MAX);
+	gf_reader_init(&r, GF_DEFAULT_MAX);
+	ck_assert_int_eq(gf_reader_feed(&r, pfx, sizeof(pfx), &used, &m),
+	    GF_NEED_MORE);
+	ck_assert_int_eq(gf_reader_feed(&r, pfx, 3, &used, &m), GF_NEED_MORE);
+	ck_assert_uint_le(r.cap, GF_INITIAL_ALLOC);
+	ck_assert_int_eq(gf_reader_partial(&r), 1);
+	gf_reader_free(&r);
+}
+END_TEST
+
+START_TEST(test_gf_bad_flag)
+{
+	uint8_t		 buf[GF_PREFIX_LEN] = { 2, 0, 0, 0, 1 };
+	struct gf_reader r;
+	struct gf_msg	 m;
+	size_t		 used;
+
+	gf_reader_init(&r, 1024);
+	ck_assert_int_eq(gf_reader_feed(&r, buf, sizeof(buf), &used, &m),
+	    GF_ERR_MALFORMED);
+	gf_reader_free(&r);
+}
+END_TEST
+
+START_TEST(test_gf_prefix_encode)
+{
+	uint8_t	p[GF_PREFIX_LEN];
+
+	gf_prefix_encode(p, 1, 0x01020304);
+	ck_assert_uint_eq(p[0], 1);
+	ck_assert_uint_eq(p[1], 1);
+	ck_assert_uint_eq(p[4], 4);
+}
+END_TEST
+
+START_TEST(test_pbuf_cap)
+{
+	struct pbuf	b;
+	uint8_t		d[100], out[100];
+	int		i;
+
+	memset(d, 7, sizeof(d));
+	pbuf_init(&b, 250);
+	ck_assert_int_eq(pbuf_append(&b, d, 100), 0);
+	ck_assert_int_eq(pbuf_append(&b, d, 100), 0);
+	ck_assert_int_eq(pbuf_append(&b, d, 51), -1);	/* 251 > 250 */
+	ck_assert_int_eq(pbuf_append(&b, d, 50), 0);	/* 250 exactly */
+	ck_assert_uint_eq(pbuf_take(&b, out, 100), 100);
+	ck_assert_int_eq(pbuf_append(&b, d, 100), 0);	/* compacts */
+	ck_assert_uint_le(b.cap, 250);
+	for (i = 0; i < 3; i++)
+		(void)pbuf_take(&b, out, 100);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_uint_eq(pbuf_take(&b, out, 100), 0);
+	pbuf_free(&b);
+}
+END_TEST
+
+static Suite *
+frame_suite(void)
+{
+	Suite	*s = suite_create("grpc_frame");
+	TCase	*tc;
+
+	tc = tcase_create("valid");
+	/* every cut point of a 3-message wire buffer (32 bytes) */
+	tcase_add_loop_test(tc, test_gf_split_everywhere, 0, 33);
+	tcase_add_test(tc, test_gf_byte_at_a_time_large);
+	tcase_add_test(tc, test_gf_prefix_encode);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_test(tc, test_gf_max_is_inclusive);
+	tcase_add_test(tc, test_gf_declared_huge_not_allocated);
+	tcase_add_test(tc, test_pbuf_cap);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("malformed");
+	tcase_add_test(tc, test_gf_bad_flag);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(frame_suite());
+	int	 nfail;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nfail = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

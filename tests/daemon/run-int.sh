@@ -1,0 +1,271 @@
+#!/bin/sh
+# Integration test: tenuo-sidecar between our nghttp2 gRPC backend
+# (h2backend) and a grpc core client (grpcclient).  127.0.0.1 and unix
+# sockets only, random free ports, every step under a timeout, every
+# process we start is killed on exit.  Prints a summary line.
+#
+# Env: SIDECAR BACKEND CLIENT (paths to the binaries).
+set -u
+
+: "${SIDECAR:?}" "${BACKEND:?}" "${CLIENT:?}"
+SIDECAR=$(realpath "$SIDECAR")
+BACKEND=$(realpath "$BACKEND")
+CLIENT=$(realpath "$CLIENT")
+SRC=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d /tmp/tenuo-int.XXXXXX)
+BEPID=""
+SCPID=""
+pass=0
+fail=0
+
+cleanup() {
+	for p in $BEPID $SCPID; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+nok() { echo "FAIL - $1"; fail=$((fail + 1)); }
+# grpc core keeps some allocations until process exit: no leak check
+# for the client (the sidecar keeps its own leak check under ASan).
+client() {
+	ASAN_OPTIONS=detect_leaks=0 timeout "$1" "$CLIENT" "$2" "$3" ${4:-} \
+	    ${5:-} > "$T/client.out" 2>&1
+	rc=$?
+	sed 's/^/    /' "$T/client.out"
+	return $rc
+}
+
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for FILE PATTERN [tenths]: wait until FILE contains PATTERN
+wait_for() {
+	i=0
+	while [ "$i" -lt "${3:-50}" ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_exit PID [tenths]: wait until PID is gone; sets EXITRC
+wait_exit() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ "$i" -lt "${2:-100}" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		EXITRC=timeout
+		return 1
+	fi
+	wait "$1"
+	EXITRC=$?
+	return 0
+}
+
+start_backend() {
+	: > "$T/be.out"
+	"$BACKEND" -p "$1" > "$T/be.out" 2>&1 &
+	BEPID=$!
+	wait_for "$T/be.out" "^PORT " || { echo "backend did not start"; exit 1; }
+	BP=$(awk '/^PORT/ { print $2 }' "$T/be.out")
+}
+
+# ---------------------------------------------------------------- -t
+for f in good-minimal.conf good-full.conf; do
+	cp "$SRC/conf/$f" "$SRC/conf/roots.txt" "$T/"
+done
+chmod 600 "$T"/*
+(cd "$T" && timeout 10 "$SIDECAR" -t -c good-full.conf > t.out 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && grep -qx "configuration OK" "$T/t.out"; then
+	ok "-t on a good config prints configuration OK, exit 0"
+else
+	nok "-t on a good config (rc $rc: $(cat "$T/t.out"))"
+fi
+cp "$SRC/conf/bad-values.conf" "$T/" && chmod 600 "$T/bad-values.conf"
+(cd "$T" && timeout 10 "$SIDECAR" -t -c bad-values.conf > t.out 2>&1)
+rc=$?
+sed -n 's/^# expect: //p' "$T/bad-values.conf" > "$T/expect"
+grep '^bad-values.conf:[0-9]' "$T/t.out" > "$T/got"
+if [ $rc -eq 1 ] && cmp -s "$T/expect" "$T/got" &&
+    ! grep -q "configuration OK" "$T/t.out"; then
+	ok "-t on a bad config lists every error as file:line, exit 1"
+else
+	nok "-t on a bad config (rc $rc)"
+	diff "$T/expect" "$T/got"
+fi
+chmod 666 "$T/good-minimal.conf"
+(cd "$T" && timeout 10 "$SIDECAR" -t -c good-minimal.conf > t.out 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && grep -q "writable by group or others" "$T/t.out"; then
+	ok "-t refuses a config others can write"
+else
+	nok "-t on a world-writable config (rc $rc)"
+fi
+if timeout 5 "$SIDECAR" -V | grep -q '^tenuo-sidecar [0-9]'; then
+	ok "-V prints the version"
+else
+	nok "-V"
+fi
+
+# ---------------------------------------------------------------- start
+start_backend 0
+SP=$(freeport)
+AP=$(freeport)
+cat > "$T/sc.conf" <<EOC
+listen = 127.0.0.1:$SP
+listen = unix:$T/sc.sock
+upstream = 127.0.0.1:$BP
+trusted_root = 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29
+audit_log = $T/audit.log
+admin_listen = 127.0.0.1:$AP
+shutdown_grace = 10s
+EOC
+chmod 600 "$T/sc.conf"
+cp "$T/sc.conf" "$T/sc.good"
+"$SIDECAR" -c "$T/sc.conf" 2> "$T/sc.err" &
+SCPID=$!
+if ! wait_for "$T/sc.err" "forwarding to"; then
+	cat "$T/sc.err"
+	nok "sidecar starts"
+	echo "test-daemon-int: $pass passed, $fail failed"
+	exit 1
+fi
+ok "sidecar starts"
+
+# ---------------------------------------------------------- conformance
+if client 180 "unix:$T/sc.sock" all; then
+	ok "grpc core conformance through the unix socket"
+else
+	nok "grpc core conformance through the unix socket"
+fi
+if client 180 "127.0.0.1:$SP" all; then
+	ok "grpc core conformance through TCP"
+else
+	nok "grpc core conformance through TCP"
+fi
+
+if client 120 "127.0.0.1:$SP" slow-reader "$SCPID" 256; then
+	ok "flow control: a slow worker stalls the frontend, memory bounded"
+else
+	nok "flow control: a slow worker stalls the frontend, memory bounded"
+fi
+
+# ---------------------------------------------------------------- admin
+http_get() {
+	python3 - "$1" <<'EOP'
+import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=5)
+    print(r.status); print(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code)
+EOP
+}
+if http_get "http://127.0.0.1:$AP/healthz" | head -1 | grep -qx 200 &&
+    http_get "http://127.0.0.1:$AP/readyz" | head -1 | grep -qx 200; then
+	ok "admin /healthz and /readyz answer 200"
+else
+	nok "admin /healthz /readyz"
+fi
+http_get "http://127.0.0.1:$AP/metrics" > "$T/metrics"
+if grep -q '^tenuo_sidecar_rpcs_total{method="/test.Echo/Unary",grpc_status="0"} [1-9]' "$T/metrics" &&
+    grep -q '^tenuo_sidecar_streams_total [1-9]' "$T/metrics"; then
+	ok "admin /metrics counts RPCs by method and status"
+else
+	nok "admin /metrics"
+fi
+
+# --------------------------------------------------------------- faults
+ASAN_OPTIONS=detect_leaks=0 timeout 30 "$CLIENT" "127.0.0.1:$SP" \
+    inflight-unavailable > "$T/inflight.out" 2>&1 &
+CLPID=$!
+sleep 0.5
+kill "$BEPID"
+wait "$BEPID" 2>/dev/null
+BEPID=""
+wait "$CLPID"
+rc=$?
+sed 's/^/    /' "$T/inflight.out"
+[ $rc -eq 0 ] && ok "upstream killed: in-flight stream gets UNAVAILABLE" ||
+    nok "upstream killed: in-flight stream gets UNAVAILABLE"
+if client 30 "127.0.0.1:$SP" expect-unavailable; then
+	ok "upstream down: new stream gets UNAVAILABLE"
+else
+	nok "upstream down: new stream gets UNAVAILABLE"
+fi
+if http_get "http://127.0.0.1:$AP/readyz" | head -1 | grep -qx 503; then
+	ok "admin /readyz is 503 while the upstream is down"
+else
+	nok "admin /readyz while the upstream is down"
+fi
+start_backend "$BP"
+if client 30 "127.0.0.1:$SP" wait-ok 15; then
+	ok "reconnects after the upstream returns"
+else
+	nok "reconnects after the upstream returns"
+fi
+
+# -------------------------------------------------------------- signals
+echo "no_such_key = 1" >> "$T/sc.conf"
+kill -HUP "$SCPID"
+if wait_for "$T/sc.err" "reload refused" && kill -0 "$SCPID" &&
+    grep -q 'sc.conf:8: unknown key "no_such_key"' "$T/sc.err" &&
+    client 30 "127.0.0.1:$SP" wait-ok 5; then
+	ok "SIGHUP with a bad config: refused with file:line, still serving"
+else
+	nok "SIGHUP with a bad config"
+fi
+cp "$T/sc.good" "$T/sc.conf"
+kill -HUP "$SCPID"
+if wait_for "$T/sc.err" "configuration reloaded" &&
+    client 30 "127.0.0.1:$SP" wait-ok 5; then
+	ok "SIGHUP with a good config reloads"
+else
+	nok "SIGHUP with a good config"
+fi
+mv "$T/audit.log" "$T/audit.log.1"
+kill -USR1 "$SCPID"
+wait_for "$T/sc.err" "reopening the audit log" >/dev/null
+client 30 "127.0.0.1:$SP" wait-ok 5 >/dev/null
+if wait_for "$T/audit.log" '"event":"connection_opened"' &&
+    grep -q '"event":"config_reload_refused"' "$T/audit.log.1"; then
+	ok "SIGUSR1 reopens the audit log (JSON lines in both files)"
+else
+	nok "SIGUSR1 reopens the audit log"
+fi
+
+ASAN_OPTIONS=detect_leaks=0 timeout 30 "$CLIENT" "127.0.0.1:$SP" delay 1500 \
+    > "$T/drain.out" 2>&1 &
+CLPID=$!
+sleep 0.5
+kill -TERM "$SCPID"
+wait "$CLPID"
+crc=$?
+sed 's/^/    /' "$T/drain.out"
+wait_exit "$SCPID" 150
+src=$EXITRC
+SCPID=""
+if [ $crc -eq 0 ] && [ "$src" = 0 ] && grep -q "stopped" "$T/sc.err"; then
+	ok "SIGTERM drains the in-flight call and exits 0"
+else
+	nok "SIGTERM drain (client rc $crc, sidecar rc $src)"
+	tail -5 "$T/sc.err"
+fi
+if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error" \
+    "$T/sc.err"; then
+	nok "sidecar ran clean under the sanitizers"
+	grep -A20 "Sanitizer\|runtime error" "$T/sc.err" | head -60
+fi
+
+echo "test-daemon-int: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -36,7 +36,7 @@ HARDEN	:= -fstack-protector-strong -fPIE
 CFLAGS_BASE := -std=c11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP
 LDFLAGS_BASE := -pie -Wl,-z,relro,-z,now $(SANFLAGS)
 
-PKGS_LIB := libsodium zlib libcrypto
+PKGS_LIB := libsodium zlib libcrypto libpcre2-8
 LIB_CFLAGS := $(shell pkg-config --cflags $(PKGS_LIB) 2>/dev/null)
 LIB_LIBS := $(shell pkg-config --libs $(PKGS_LIB) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -93,6 +93,11 @@ $(TENUOCTL): $(CTL_OBJ) $(LIBTENUO)
 # The sidecar's rules live beside its sources.  The fragment defines
 # daemon-all and daemon-test (and adds to TEST_RUNS).
 include daemon/daemon.mk
+
+# Temporal proto subset (protobuf-c) and the end-to-end suite with the real
+# TypeScript SDK worker each keep their rules beside their sources.
+-include proto/proto.mk
+-include tests/e2e/e2e.mk
 
 # ---------------------------------------------------------------- unit tests
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))

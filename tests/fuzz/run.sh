@@ -14,7 +14,7 @@ libs=$(pkg-config --libs libsodium zlib libcrypto)
 # Seed corpora: every envelope, payload and stack in the vectors.
 corpus=$out/corpus
 rm -rf "$corpus"
-mkdir -p "$corpus/warrant" "$corpus/cbor" "$corpus/codec"
+mkdir -p "$corpus/warrant" "$corpus/cbor" "$corpus/codec" "$corpus/srl"
 python3 - "$corpus" <<'PY'
 import json, sys, os
 root = sys.argv[1]
@@ -28,6 +28,15 @@ for v in d['vectors']:
                 open(os.path.join(root, 'warrant', '%d' % n), 'wb').write(mode + b)
                 open(os.path.join(root, 'cbor', '%d' % n), 'wb').write(b)
                 n += 1
+    for k, mode in (('srl', b'\x00'), ('approval', b'\x01')):
+        e = v.get(k) or {}
+        for f in ('signed_srl_hex', 'envelope_hex'):
+            if f in e:
+                open(os.path.join(root, 'srl', '%d' % n), 'wb').write(mode + bytes.fromhex(e[f]))
+                n += 1
+        if 'payload_hex' in e and k == 'approval':
+            open(os.path.join(root, 'srl', '%d' % n), 'wb').write(b'\x02' + bytes.fromhex(e['payload_hex']))
+            n += 1
     st = v.get('stack') or {}
     if 'hex' in st:
         b = bytes.fromhex(st['hex'])

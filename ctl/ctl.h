@@ -95,5 +95,6 @@ int	ctl_cmd_attenuate(int argc, char **argv);
 int	ctl_cmd_inspect(int argc, char **argv);
 int	ctl_cmd_pop(int argc, char **argv);
 int	ctl_cmd_authorize(int argc, char **argv);
+int	ctl_cmd_audit(int argc, char **argv);
 
 #endif /* CTL_H */

@@ -40,6 +40,9 @@ static const struct ctl_cmd cmds[] = {
 	  "\t    (--warrant W | --stack S) --tool NAME --args JSON\n"
 	  "\t    [--pop B64] [--now UNIX] [--pop-max-windows N]\n"
 	  "\t    [--srl FILE [--srl-key PUBHEX]]" },
+	{ "audit", ctl_cmd_audit,
+	  "audit [-f|--follow] [--decision allow|deny|would_deny]\n"
+	  "\t    [--tool NAME] [--since DURATION] [--json] FILE" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

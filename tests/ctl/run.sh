@@ -497,5 +497,60 @@ expect_usage "several tools, constraint first" "must follow the --tool" \
 expect_usage "attenuate without --parent" "--parent is required" "$T" \
     attenuate --key "$W/orch.key" --holder $WORKER --ttl 60
 
+# ---------------------------------------------------------------- audit
+AL=$W/audit.log
+cat >"$AL" <<'EOF2'
+{"ts":"2026-11-28T01:00:00.000Z","event":"started","path":"/etc/tenuo-sidecar.conf"}
+{"ts":"2026-11-28T01:00:01.250Z","event":"decision","decision":"allow","tool":"read_file","warrant_id":"tnu_wrt_01","workflow_id":"wf-1","attempt":1}
+{"ts":"2026-11-28T01:00:02.000Z","event":"decision","decision":"deny","code":"constraint_not_satisfied","reason":"argument 'path': Subpath constraint not satisfied","tool":"read_file"}
+not json
+{"ts":"2026-11-28T01:00:03.000Z","event":"decision","decision":"deny","code":"pop_failed","tool":"send_email"}
+EOF2
+run "$T" audit "$AL"
+if [ "$RC" -eq 0 ] && [ "$(wc -l <"$W/out")" -eq 4 ] &&
+    grep -q '^2026-11-28T01:00:02.000Z deny  *read_file code=constraint_not_satisfied: argument' "$W/out" &&
+    grep -q "audit.log:4: not a JSON object" "$W/err"; then
+	pass "audit: readable lines, bad line reported with file:line"
+else fail "audit: readable lines" "unexpected output"; fi
+run "$T" audit --decision deny --tool read_file --json "$AL"
+if [ "$RC" -eq 0 ] && [ "$(wc -l <"$W/out")" -eq 1 ] &&
+    grep -q '"code":"constraint_not_satisfied"' "$W/out"; then
+	pass "audit: --decision and --tool filter, --json keeps the line"
+else fail "audit: filters" "expected exactly the read_file denial"; fi
+run "$T" audit --decision deny --json "$AL"
+if [ "$RC" -eq 0 ] && [ "$(wc -l <"$W/out")" -eq 2 ]; then
+	pass "audit: --decision deny keeps both denials"
+else fail "audit: --decision deny" "expected 2 lines"; fi
+run "$T" audit --since 1h --json "$AL"
+if [ "$RC" -eq 0 ] && [ ! -s "$W/out" ]; then
+	pass "audit: --since drops old events"
+else fail "audit: --since" "old events printed"; fi
+expect_usage "audit --since 1x" "--since: expected a duration" "$T" audit \
+    --since 1x "$AL"
+expect_usage "audit --decision maybe" "--decision: expected allow" "$T" \
+    audit --decision maybe "$AL"
+expect_rc "audit missing file" 2 "$T" audit "$W/nope.log"
+# -f follows appends, then the file rotated away and recreated.
+: >"$W/f.log"
+"$T" audit -f --json "$W/f.log" >"$W/follow.out" 2>"$W/follow.err" &
+FP=$!
+sleep 0.3
+echo '{"ts":"2026-11-28T01:00:00.000Z","event":"one"}' >>"$W/f.log"
+sleep 0.5
+mv "$W/f.log" "$W/f.log.1"
+echo '{"ts":"2026-11-28T01:00:00.000Z","event":"two"}' >>"$W/f.log.1"
+echo '{"ts":"2026-11-28T01:00:00.000Z","event":"three"}' >"$W/f.log"
+i=0
+while [ $i -lt 30 ] && [ "$(grep -c event "$W/follow.out")" -lt 3 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+kill -INT $FP 2>/dev/null; wait $FP; FRC=$?
+if [ "$(grep -c '"event"' "$W/follow.out")" -eq 3 ] &&
+    grep -q '"three"' "$W/follow.out" && [ "$FRC" -eq 0 ]; then
+	pass "audit -f: follows appends and rotation, exits 0 on SIGINT"
+else
+	FAIL=$((FAIL + 1)); echo "FAIL audit -f: got $(cat "$W/follow.out") rc=$FRC"
+fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

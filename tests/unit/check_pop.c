@@ -158,6 +158,75 @@ START_TEST(test_pop_a6_errata)
 END_TEST
 
 /*
+ * A.20.1: neither published signature verifies against the deployed
+ * verifier (both sign the prefixed id, errata D9); the attacker's would
+ * fail anyway, and a holder signature over the bare id verifies.
+ */
+START_TEST(test_pop_a20_wrong_holder)
+{
+	json_t *rec = tu_vector(V, "A.20.1");
+	json_t *pop = json_object_get(rec, "pop");
+	uint8_t *env, *bad, *good, seed[32], sk[64], mine[64], *abuf;
+	size_t n, bn, gn;
+	struct tn_warrant *tw;
+	struct tn_cbor_doc d;
+	json_t *args = json_pack("{s:s}", "path", "/data/test.txt");
+
+	env = tu_unhex(tu_str(tu_vector_warrant(rec, "A.20.1"), "envelope_hex"),
+	    &n);
+	ck_assert_int_eq(tn_warrant_decode(env, n, &tw, NULL), TN_OK);
+	bad = tu_unhex(tu_str(pop, "invalid_signature_hex"), &bn);
+	good = tu_unhex(tu_str(pop, "valid_signature_hex"), &gn);
+	d = args_of(args, &abuf);
+	ck_assert_int_eq(tn_pop_verify(tw->holder, tw->id, "read_file", 9,
+	    &d.items[0], bad, 1704067200, 5, NULL, NULL), TN_ERR_POP_FAILED);
+	ck_assert_int_eq(tn_pop_verify(tw->holder, tw->id, "read_file", 9,
+	    &d.items[0], good, 1704067200, 5, NULL, NULL), TN_ERR_POP_FAILED);
+	/* What it does sign: the challenge with the prefixed id (D9). */
+	{
+		struct tn_buf b;
+		char ids[TN_WARRANT_ID_STR_LEN];
+
+		tn_warrant_id_str(tw->id, ids);
+		tn_buf_init(&b, 1024);
+		tn_buf_put(&b, "tenuo-warrant-v1tenuo-pop-v1", 28);
+		tn_cbor_put_array(&b, 4);
+		tn_cbor_put_cstr(&b, ids);
+		tn_cbor_put_cstr(&b, "read_file");
+		tn_cbor_put_array(&b, 1);
+		tn_cbor_put_array(&b, 2);
+		tn_cbor_put_cstr(&b, "path");
+		tn_cbor_put_cstr(&b, "/data/test.txt");
+		tn_cbor_put_int(&b, 1704067200);
+		ck_assert_int_eq(tn_ed25519_verify(tw->holder, b.p, b.len, good),
+		    TN_OK);
+		tn_buf_free(&b);
+	}
+	/* The attacker re-signing over the bare id still is not the holder. */
+	ck_assert_int_eq(tu_role_seed(V, "Attacker", seed), 0);
+	tu_sk_from_seed(seed, sk, NULL);
+	ck_assert_int_eq(tn_pop_sign(sk, tw->id, "read_file", 9, &d.items[0],
+	    1704067200, mine, NULL), TN_OK);
+	ck_assert_int_eq(tn_pop_verify(tw->holder, tw->id, "read_file", 9,
+	    &d.items[0], mine, 1704067200, 5, NULL, NULL), TN_ERR_POP_FAILED);
+	ck_assert_int_eq(tu_role_seed(V, "Worker", seed), 0);
+	tu_sk_from_seed(seed, sk, NULL);
+	ck_assert_mem_eq(sk + 32, tw->holder, 32);
+	ck_assert_int_eq(tn_pop_sign(sk, tw->id, "read_file", 9, &d.items[0],
+	    1704067200, mine, NULL), TN_OK);
+	ck_assert_int_eq(tn_pop_verify(tw->holder, tw->id, "read_file", 9,
+	    &d.items[0], mine, 1704067200, 5, NULL, NULL), TN_OK);
+	tn_cbor_doc_free(&d);
+	free(abuf);
+	json_decref(args);
+	free(good);
+	free(bad);
+	free(env);
+	tn_warrant_free(tw);
+}
+END_TEST
+
+/*
  * Windows: offsets 0, -1, +1, -2, +2 ... bounded by max_windows / 2; a
  * signature from window k verifies at `now` only when |k| fits.
  */
@@ -271,6 +340,7 @@ pop_suite(void)
 	tcase_add_checked_fixture(v, setup, teardown);
 	tcase_add_test(v, test_pop_canonical_fixture);
 	tcase_add_test(v, test_pop_a6_errata);
+	tcase_add_test(v, test_pop_a20_wrong_holder);
 	tcase_add_test(w, test_pop_window_tolerance);
 	tcase_add_test(w, test_pop_args_canonical);
 	tcase_add_test(m, test_pop_rejects_unsignable_args);

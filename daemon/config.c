@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "tls.h"
 
 #define CONFIG_ERR_MAX		512
 #define CONFIG_KEY_MAX		64
@@ -55,6 +56,10 @@ static void	cf_max_message_bytes(struct cfparse *, const char *);
 static void	cf_shutdown_grace(struct cfparse *, const char *);
 static void	cf_keepalive(struct cfparse *, const char *);
 static void	cf_keepalive_timeout(struct cfparse *, const char *);
+static void	cf_listen_cert(struct cfparse *, const char *);
+static void	cf_listen_key(struct cfparse *, const char *);
+static void	cf_listen_ca(struct cfparse *, const char *);
+static void	cf_tls_timeout(struct cfparse *, const char *);
 
 static const struct cfkey cfkeys[] = {
 	{ "listen",			1, cf_listen },
@@ -76,8 +81,14 @@ static const struct cfkey cfkeys[] = {
 	{ "shutdown_grace",		0, cf_shutdown_grace },
 	{ "upstream_keepalive",		0, cf_keepalive },
 	{ "upstream_keepalive_timeout",	0, cf_keepalive_timeout },
+	{ "listen_tls_cert_file",	0, cf_listen_cert },
+	{ "listen_tls_key_file",	0, cf_listen_key },
+	{ "listen_tls_client_ca_file",	0, cf_listen_ca },
+	{ "tls_handshake_timeout",	0, cf_tls_timeout },
 };
 #define CFKEYS_N	(sizeof(cfkeys) / sizeof(cfkeys[0]))
+_Static_assert(CFKEYS_N <= sizeof(((struct cfparse *)0)->seen) /
+    sizeof(int), "cfparse.seen is too small for cfkeys");
 
 static void	cf_err_at(struct cfparse *, const char *, int, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
@@ -271,7 +282,12 @@ cf_listen(struct cfparse *cp, const char *v)
 	struct config_listen	*l;
 	char			 err[256];
 	size_t			 i;
+	int			 tls = 0;
 
+	if (strncmp(v, "tls:", 4) == 0) {
+		tls = 1;
+		v += 4;
+	}
 	if (cp->cf->nlisten == CONFIG_LISTEN_MAX) {
 		cf_err(cp, "listen: too many listen addresses (max %d)",
 		    CONFIG_LISTEN_MAX);
@@ -288,6 +304,8 @@ cf_listen(struct cfparse *cp, const char *v)
 		return;
 	}
 	l->text = cf_strdup(v);
+	l->tls = tls;
+	l->line = cp->line;
 	cp->cf->nlisten++;
 }
 
@@ -499,6 +517,34 @@ cf_keepalive_timeout(struct cfparse *cp, const char *v)
 	    600 * 1000, &cp->cf->keepalive_timeout_ms);
 }
 
+static void
+cf_listen_cert(struct cfparse *cp, const char *v)
+{
+	if (cf_check_file(cp, "listen_tls_cert_file", v, 0) == 0)
+		cf_setstr(&cp->cf->listen_tls_cert_file, v);
+}
+
+static void
+cf_listen_key(struct cfparse *cp, const char *v)
+{
+	if (cf_check_file(cp, "listen_tls_key_file", v, 1) == 0)
+		cf_setstr(&cp->cf->listen_tls_key_file, v);
+}
+
+static void
+cf_listen_ca(struct cfparse *cp, const char *v)
+{
+	if (cf_check_file(cp, "listen_tls_client_ca_file", v, 0) == 0)
+		cf_setstr(&cp->cf->listen_tls_client_ca_file, v);
+}
+
+static void
+cf_tls_timeout(struct cfparse *cp, const char *v)
+{
+	(void)cf_duration(cp, "tls_handshake_timeout", v, 1000, 300 * 1000,
+	    &cp->cf->tls_handshake_timeout_ms);
+}
+
 /* ------------------------------------------------------------- parsing */
 
 static char *
@@ -695,6 +741,177 @@ cf_defaults(struct config *cf)
 	cf->shutdown_grace_ms = 30 * 1000;
 	cf->keepalive_ms = 30 * 1000;
 	cf->keepalive_timeout_ms = 20 * 1000;
+	cf->tls_handshake_timeout_ms = 10 * 1000;
+}
+
+/* The line key was set on, 0 if not set. */
+static int
+cf_seen(const struct cfparse *cp, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < CFKEYS_N; i++)
+		if (strcmp(cfkeys[i].name, key) == 0)
+			return cp->seen[i];
+	return 0;
+}
+
+/* Loads cert and key into t; errors at the line of the file at fault. */
+static void
+cf_tls_pair(struct cfparse *cp, struct tls_ctx *t, const char *certkey,
+    const char *cert, const char *keykey, const char *key)
+{
+	char	cwhy[TLS_WHY_MAX], kwhy[TLS_WHY_MAX];
+
+	if (tls_ctx_load_pair(t, cert, key, cwhy, kwhy, sizeof(cwhy)) == 0)
+		return;
+	if (cwhy[0] != '\0')
+		cf_err_at(cp, cp->path, cf_seen(cp, certkey), "%s %s: %s",
+		    certkey, cert, cwhy);
+	if (kwhy[0] != '\0')
+		cf_err_at(cp, cp->path, cf_seen(cp, keykey), "%s %s: %s",
+		    keykey, key, kwhy);
+}
+
+static void
+cf_tls_ca(struct cfparse *cp, struct tls_ctx *t, const char *cakey,
+    const char *ca)
+{
+	char	why[TLS_WHY_MAX];
+
+	if (tls_ctx_load_ca(t, ca, why, sizeof(why)) == 0)
+		return;
+	if (ca != NULL)
+		cf_err_at(cp, cp->path, cf_seen(cp, cakey), "%s %s: %s",
+		    cakey, ca, why);
+	else
+		cf_err_at(cp, cp->path, cf_seen(cp, "upstream_tls"),
+		    "upstream_tls: %s", why);
+}
+
+static struct tls_ctx *
+cf_tls_ctx(struct cfparse *cp, enum tls_role role, const char *key)
+{
+	struct tls_ctx	*t;
+	char		 why[TLS_WHY_MAX];
+
+	if ((t = tls_ctx_new(role, why, sizeof(why))) == NULL)
+		cf_err_at(cp, cp->path, cf_seen(cp, key), "%s: %s", key, why);
+	return t;
+}
+
+/* Downstream TLS: keys and "listen = tls:" lines must agree. */
+static void
+cf_finish_tls_down(struct cfparse *cp)
+{
+	struct config	*cf = cp->cf;
+	size_t		 i;
+	int		 ntls = 0;
+	int		 cert = cf_seen(cp, "listen_tls_cert_file");
+	int		 key = cf_seen(cp, "listen_tls_key_file");
+	int		 ca = cf_seen(cp, "listen_tls_client_ca_file");
+
+	for (i = 0; i < cf->nlisten; i++) {
+		if (!cf->listen[i].tls)
+			continue;
+		ntls++;
+		if (!cert || !key)
+			cf_err_at(cp, cp->path, cf->listen[i].line, "listen "
+			    "tls:%s needs listen_tls_cert_file and "
+			    "listen_tls_key_file", cf->listen[i].text);
+	}
+	if (ntls == 0 && (cert || key || ca))
+		cf_err_at(cp, cp->path, cert ? cert : key ? key : ca,
+		    "listen_tls_cert_file, listen_tls_key_file and "
+		    "listen_tls_client_ca_file need a listen = tls:ADDR line");
+	else if (ntls > 0 && cert && key && cf->listen_tls_cert_file !=
+	    NULL && cf->listen_tls_key_file != NULL &&
+	    (cf->down_tls = cf_tls_ctx(cp, TLS_SERVER,
+	    "listen_tls_cert_file")) != NULL) {
+		cf_tls_pair(cp, cf->down_tls, "listen_tls_cert_file",
+		    cf->listen_tls_cert_file, "listen_tls_key_file",
+		    cf->listen_tls_key_file);
+		if (cf->listen_tls_client_ca_file != NULL)
+			cf_tls_ca(cp, cf->down_tls, "listen_tls_client_ca_file",
+			    cf->listen_tls_client_ca_file);
+	}
+}
+
+/* The host part of "host:port" or "[v6]:port" (no brackets). */
+static void
+cf_upstream_host(const char *up, char *host, size_t len)
+{
+	const char	*end;
+	size_t		 n;
+
+	if (up[0] == '[' && (end = strchr(up, ']')) != NULL)
+		up++;
+	else if ((end = strrchr(up, ':')) == NULL)
+		end = up + strlen(up);
+	n = (size_t)(end - up);
+	if (n >= len)
+		n = len - 1;
+	memcpy(host, up, n);
+	host[n] = '\0';
+}
+
+static void
+cf_tls_up_name(struct cfparse *cp, struct tls_ctx *t)
+{
+	struct config	*cf = cp->cf;
+	char		 host[ADDR_STR_MAX], why[TLS_WHY_MAX];
+	int		 line = cf_seen(cp, "upstream_server_name");
+
+	if (cf->upstream_server_name == NULL) {
+		if (cf->upstream_addrs.is_unix) {
+			cf_err_at(cp, cp->path, cf_seen(cp, "upstream_tls"),
+			    "upstream_tls = on with a unix: upstream needs "
+			    "upstream_server_name");
+			return;
+		}
+		cf_upstream_host(cf->upstream, host, sizeof(host));
+		cf->upstream_server_name = cf_strdup(host);
+		line = cf_seen(cp, "upstream");
+	}
+	if (tls_ctx_set_server_name(t, cf->upstream_server_name, why,
+	    sizeof(why)) == -1)
+		cf_err_at(cp, cp->path, line, "upstream_server_name: %s", why);
+}
+
+/* Upstream TLS: the context, or why the keys cannot be used. */
+static void
+cf_finish_tls_up(struct cfparse *cp)
+{
+	struct config	*cf = cp->cf;
+	int		 cert = cf_seen(cp, "upstream_cert_file");
+	int		 key = cf_seen(cp, "upstream_key_file");
+	int		 ca = cf_seen(cp, "upstream_ca_file");
+	int		 name = cf_seen(cp, "upstream_server_name");
+
+	if (!cf->upstream_tls) {
+		if (cert || key || ca || name)
+			cf_err_at(cp, cp->path, ca ? ca : cert ? cert : key ?
+			    key : name, "upstream_ca_file, upstream_cert_file, "
+			    "upstream_key_file and upstream_server_name need "
+			    "upstream_tls = on");
+		return;
+	}
+	if (!cert != !key) {
+		cf_err_at(cp, cp->path, cert ? cert : key, "upstream_cert_file "
+		    "and upstream_key_file go together");
+		return;
+	}
+	if (cf->upstream == NULL || (cf->up_tls = cf_tls_ctx(cp, TLS_CLIENT,
+	    "upstream_tls")) == NULL)
+		return;
+	if (cf->upstream_cert_file != NULL && cf->upstream_key_file != NULL)
+		cf_tls_pair(cp, cf->up_tls, "upstream_cert_file",
+		    cf->upstream_cert_file, "upstream_key_file",
+		    cf->upstream_key_file);
+	if (cf->upstream_ca_file != NULL || !ca)
+		cf_tls_ca(cp, cf->up_tls, "upstream_ca_file",
+		    cf->upstream_ca_file);
+	cf_tls_up_name(cp, cf->up_tls);
 }
 
 /* Checks between keys once the whole file is read. */
@@ -713,17 +930,8 @@ cf_finish(struct cfparse *cp)
 	}
 	if (cf->upstream == NULL && cp->seen[1] == 0)
 		cf_err(cp, "missing required key \"upstream\"");
-	if (cf->upstream_tls)
-		cf_err(cp, "upstream_tls = on: TLS is not supported by this "
-		    "build yet");
-	if (!cf->upstream_tls && (cf->upstream_ca_file != NULL ||
-	    cf->upstream_cert_file != NULL || cf->upstream_key_file != NULL))
-		cf_err(cp, "upstream_ca_file, upstream_cert_file and "
-		    "upstream_key_file need upstream_tls = on");
-	if ((cf->upstream_cert_file == NULL) !=
-	    (cf->upstream_key_file == NULL))
-		cf_err(cp, "upstream_cert_file and upstream_key_file go "
-		    "together");
+	cf_finish_tls_down(cp);
+	cf_finish_tls_up(cp);
 	if (cf->require_warrant && cf->nroots == 0 && cp->errors == 0)
 		cf_err(cp, "require_warrant = on needs a trusted_root or "
 		    "trusted_roots_file");
@@ -802,6 +1010,11 @@ config_unref(struct config *cf)
 	free(cf->upstream_cert_file);
 	free(cf->upstream_key_file);
 	free(cf->upstream_server_name);
+	free(cf->listen_tls_cert_file);
+	free(cf->listen_tls_key_file);
+	free(cf->listen_tls_client_ca_file);
+	tls_ctx_free(cf->down_tls);
+	tls_ctx_free(cf->up_tls);
 	free(cf->roots);
 	free(cf->trusted_roots_file);
 	free(cf->revocation_list_file);

@@ -6,10 +6,17 @@
  * given for the enforcement layer).  Every error is reported as
  * "FILE:LINE: message" and parsing goes on, so one run reports them all.
  * The configuration file and every key file it names must not be
- * writable by group or others and must be owned by root or by us.
+ * writable by group or others and must be owned by root or by us;
+ * private keys must not be readable by group or others either.
+ *
+ * TLS: config_load() also builds the TLS contexts (down_tls for "listen
+ * = tls:ADDR" lines, up_tls for upstream_tls = on), which reads and
+ * checks every certificate, key and CA file, so a bad one is an error at
+ * the line that names it, for -t and for a SIGHUP reload alike.
  *
  * Ownership: config_load() returns a config with one reference; take more
- * with config_ref() and drop them with config_unref() (frees at zero).
+ * with config_ref() and drop them with config_unref() (frees at zero,
+ * TLS contexts included).
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -44,10 +51,15 @@ struct config_policy {
 	size_t			 nkv;
 };
 
+/* "listen = [tls:]ADDR": text is ADDR as written, without "tls:". */
 struct config_listen {
-	char			*text;	/* as written */
+	char			*text;
 	struct addr_list	 addrs;
+	int			 tls;
+	int			 line;
 };
+
+struct tls_ctx;
 
 struct config {
 	int			 refs;
@@ -60,7 +72,13 @@ struct config {
 	char			*upstream_ca_file;
 	char			*upstream_cert_file;
 	char			*upstream_key_file;
-	char			*upstream_server_name;
+	char			*upstream_server_name;	/* default: upstream host */
+	char			*listen_tls_cert_file;
+	char			*listen_tls_key_file;
+	char			*listen_tls_client_ca_file;
+	uint64_t		 tls_handshake_timeout_ms;
+	struct tls_ctx		*down_tls;	/* NULL: no tls: listener */
+	struct tls_ctx		*up_tls;	/* NULL: upstream_tls off */
 	uint8_t			 (*roots)[32];
 	size_t			 nroots;
 	char			*trusted_roots_file;

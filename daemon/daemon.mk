@@ -3,16 +3,19 @@
 #
 #   make daemon-all          build $(B)/tenuo-sidecar and the test programs
 #   make test-daemon-unit    Check suites: config, grpc framing
-#   make test-daemon-int     the sidecar between a gRPC backend and client
+#   make test-daemon-int     the sidecar between a gRPC backend and client,
+#                            h2c and TLS
 
 NGHTTP2_CFLAGS := $(shell pkg-config --cflags libnghttp2 2>/dev/null)
 NGHTTP2_LIBS := $(shell pkg-config --libs libnghttp2 2>/dev/null)
+SSL_CFLAGS := $(shell pkg-config --cflags libssl 2>/dev/null)
+SSL_LIBS := $(shell pkg-config --libs libssl libcrypto 2>/dev/null)
 GRPC_CFLAGS := $(shell pkg-config --cflags grpc 2>/dev/null)
 GRPC_LIBS := $(shell pkg-config --libs grpc gpr 2>/dev/null)
 
 DAEMON_CFLAGS := -D_GNU_SOURCE $(LIB_CFLAGS) $(JANSSON_CFLAGS) \
-	$(NGHTTP2_CFLAGS) -Ilib -Idaemon
-DAEMON_LIBS := $(NGHTTP2_LIBS) -lev $(JANSSON_LIBS) -lpthread
+	$(NGHTTP2_CFLAGS) $(SSL_CFLAGS) -Ilib -Idaemon
+DAEMON_LIBS := $(NGHTTP2_LIBS) -lev $(JANSSON_LIBS) $(SSL_LIBS) -lpthread
 
 DAEMON_SRC := $(sort $(wildcard daemon/*.c))
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
@@ -47,13 +50,15 @@ $(B)/tests/daemon/check_%: $(B)/tests/daemon/check_%.o $(DAEMON_LIBOBJ) \
 	$(CC) $(LDFLAGS_BASE) -o $@ $< $(DAEMON_LIBOBJ) $(LIBTENUO) \
 	    $(CHECK_LIBS) $(DAEMON_LIBS) $(LIB_LIBS)
 
-# The test backend: an h2c gRPC server of our own on nghttp2 + libev.
+# The test backend: a gRPC server of our own on nghttp2 + libev, h2c or
+# TLS (OpenSSL).
 $(B)/tests/daemon/h2backend.o: $(DTEST_DIR)/h2backend.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_BASE) -D_GNU_SOURCE $(NGHTTP2_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS_BASE) -D_GNU_SOURCE $(NGHTTP2_CFLAGS) $(SSL_CFLAGS) \
+	    -c -o $@ $<
 
 $(DTEST_BACKEND): $(B)/tests/daemon/h2backend.o
-	$(CC) $(LDFLAGS_BASE) -o $@ $< $(NGHTTP2_LIBS) -lev
+	$(CC) $(LDFLAGS_BASE) -o $@ $< $(NGHTTP2_LIBS) -lev $(SSL_LIBS)
 
 # The test client: grpc core's C API, an independent HTTP/2 stack.
 $(B)/tests/daemon/grpcclient.o: $(DTEST_DIR)/grpcclient.c
@@ -66,9 +71,12 @@ $(DTEST_CLIENT): $(B)/tests/daemon/grpcclient.o
 test-daemon-unit: $(DTEST_CHECK_BIN)
 	@sh $(DTEST_DIR)/run-unit.sh $(DTEST_CHECK_BIN)
 
+# run-int.sh: h2c; run-tls.sh: TLS on both sides (throwaway certificates).
 test-daemon-int: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT)
-	@SIDECAR=$(SIDECAR) BACKEND=$(DTEST_BACKEND) CLIENT=$(DTEST_CLIENT) \
-	    sh $(DTEST_DIR)/run-int.sh
+	@rc=0; for t in run-int.sh run-tls.sh; do \
+	    SIDECAR=$(SIDECAR) BACKEND=$(DTEST_BACKEND) \
+	    CLIENT=$(DTEST_CLIENT) sh $(DTEST_DIR)/$$t || rc=1; \
+	done; exit $$rc
 
 TEST_RUNS += test-daemon-unit test-daemon-int
 

@@ -30,6 +30,7 @@ struct lst {
 	int		 fd[ADDR_MAX];
 	ev_io		 w[ADDR_MAX];
 	int		 keep;		/* marked during a sync */
+	int		 tls;		/* accept TLS */
 };
 
 static LIST_HEAD(, lst)	 lsts = LIST_HEAD_INITIALIZER(lsts);
@@ -68,7 +69,7 @@ listen_accept(struct ev_loop *loop, ev_io *w, int revents)
 		else
 			addr_format((struct sockaddr *)&ss, len, peer,
 			    sizeof(peer));
-		lacc(loop, l->kind, fd, peer);
+		lacc(loop, l->kind, fd, peer, l->tls);
 	}
 }
 
@@ -131,6 +132,7 @@ listen_open(enum listen_kind kind, const struct config_listen *cl)
 	    (l->text = strdup(cl->text)) == NULL)
 		fatal("calloc");
 	l->kind = kind;
+	l->tls = cl->tls;
 	l->is_unix = cl->addrs.is_unix;
 	for (i = 0; i < cl->addrs.n; i++) {
 		if ((fd = listen_socket(&cl->addrs.a[i], cl->text)) == -1) {
@@ -160,6 +162,24 @@ listen_find(enum listen_kind kind, const char *text)
 	return NULL;
 }
 
+/* Kept listeners take the TLS flag of the new config. */
+static void
+listen_set_tls(enum listen_kind kind, const struct config_listen *cl,
+    size_t n)
+{
+	struct lst	*l;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if ((l = listen_find(kind, cl[i].text)) == NULL ||
+		    l->tls == cl[i].tls)
+			continue;
+		l->tls = cl[i].tls;
+		log_info("listener %s now speaks %s", l->text, l->tls ?
+		    "TLS" : "h2c");
+	}
+}
+
 int
 listen_sync(enum listen_kind kind, const struct config_listen *cl, size_t n)
 {
@@ -186,12 +206,14 @@ listen_sync(enum listen_kind kind, const struct config_listen *cl, size_t n)
 			listen_free(l);
 		}
 	}
+	listen_set_tls(kind, cl, n);
 	while ((l = LIST_FIRST(&fresh)) != NULL) {
 		LIST_REMOVE(l, entry);
 		for (j = 0; j < l->n; j++)
 			ev_io_start(lloop, &l->w[j]);
 		log_info("listening on %s%s", l->text,
-		    kind == LISTEN_ADMIN ? " (admin)" : "");
+		    kind == LISTEN_ADMIN ? " (admin)" : l->tls ? " (TLS)" :
+		    " (h2c)");
 		LIST_INSERT_HEAD(&lsts, l, entry);
 	}
 	return 0;

@@ -3,7 +3,9 @@
  *
  * A listen set is keyed by the address text from the config, so a reload
  * keeps the sockets whose text did not change and opens or closes only
- * the difference.  Unix socket paths are unlinked before bind (if a
+ * the difference.  Whether a data listener speaks TLS ("listen =
+ * tls:ADDR") is a property of the open socket that a reload may flip
+ * without closing it; connections already accepted keep what they had.  Unix socket paths are unlinked before bind (if a
  * socket is there) and after close.
  *
  * Ownership: listen_sync() owns the listeners it opens; listen_close_all()
@@ -21,9 +23,12 @@ enum listen_kind {
 	LISTEN_ADMIN
 };
 
-/* Called for each accepted connection (fd is nonblocking, close-on-exec). */
+/*
+ * Called for each accepted connection (fd is nonblocking, close-on-exec);
+ * tls is the listener's current TLS flag.
+ */
 typedef void	(*listen_accept_fn)(struct ev_loop *, enum listen_kind, int fd,
-		    const char *peer);
+		    const char *peer, int tls);
 
 void	listen_init(struct ev_loop *, listen_accept_fn);
 

@@ -61,13 +61,13 @@ main_ready(void)
 
 static void
 main_accept(struct ev_loop *l, enum listen_kind kind, int fd,
-    const char *peer)
+    const char *peer, int tls)
 {
 	if (kind == LISTEN_ADMIN) {
 		admin_accept(l, fd);
 		return;
 	}
-	px_pair_new(l, fd, peer, cur);
+	px_pair_new(l, fd, peer, tls, cur);
 }
 
 static int
@@ -79,6 +79,7 @@ main_listen(const struct config *cf)
 		return -1;
 	if (cf->admin_listen == NULL)
 		return listen_sync(LISTEN_ADMIN, NULL, 0);
+	memset(&adm, 0, sizeof(adm));
 	adm.text = cf->admin_listen;
 	adm.addrs = cf->admin_addrs;
 	return listen_sync(LISTEN_ADMIN, &adm, 1);
@@ -245,8 +246,14 @@ main_run(void)
 		fatalx("cannot listen");
 	main_signals();
 	px_probe_start(loop, main_config);
-	log_info("tenuo-sidecar %s: forwarding to %s", SIDECAR_VERSION,
-	    cur->upstream);
+	log_info("tenuo-sidecar %s: forwarding to %s (%s)", SIDECAR_VERSION,
+	    cur->upstream, cur->up_tls != NULL ? "TLS" : "h2c");
+	if (cur->up_tls != NULL)
+		log_info("upstream TLS: server name %s, CA %s, client "
+		    "certificate %s", cur->upstream_server_name,
+		    cur->upstream_ca_file != NULL ? cur->upstream_ca_file :
+		    "system trust store", cur->upstream_cert_file != NULL ?
+		    cur->upstream_cert_file : "none");
 	audit_event_config("started", conf_path, NULL);
 	(void)sd_notifyf("READY=1\nSTATUS=serving, upstream %s", cur->upstream);
 	ev_run(loop, 0);

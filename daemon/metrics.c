@@ -137,6 +137,12 @@ metrics_format(uint64_t audit_drops, int ready)
 	    "Upstream connections lost", metrics.upstream_failures);
 	mb_counter(&b, "upstream_connected", "gauge",
 	    "Upstream connections open", metrics.upstream_connected);
+	mb_counter(&b, "upstream_tls_failures_total", "counter",
+	    "Upstream TLS handshakes that failed or timed out",
+	    metrics.upstream_tls_failures);
+	mb_counter(&b, "downstream_tls_failures_total", "counter",
+	    "Worker TLS handshakes that failed or timed out",
+	    metrics.downstream_tls_failures);
 	mb_counter(&b, "unavailable_total", "counter",
 	    "Streams answered UNAVAILABLE by the sidecar",
 	    metrics.unavailable_sent);

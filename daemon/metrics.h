@@ -24,6 +24,8 @@ struct metrics {
 	uint64_t	upstream_connect_failures;
 	uint64_t	upstream_failures;
 	uint64_t	upstream_connected;	/* gauge */
+	uint64_t	upstream_tls_failures;
+	uint64_t	downstream_tls_failures;
 	uint64_t	unavailable_sent;
 	uint64_t	rst_from_downstream;
 	uint64_t	rst_from_upstream;

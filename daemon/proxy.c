@@ -34,11 +34,17 @@
 #include "metrics.h"
 #include "pbuf.h"
 #include "proxy.h"
+#include "tls.h"
 
 #define PX_READ_BUF	(16 * 1024)
 #define PX_READS_MAX	8		/* reads per event, for fairness */
 #define PX_PEER_MAX	128
-#define PX_REASON_MAX	160
+#define PX_REASON_MAX	256
+
+/* px_io_recv() results below 1 */
+#define PX_IO_EOF	0
+#define PX_IO_ERR	(-1)
+#define PX_IO_AGAIN	(-2)
 
 /* stream flags */
 #define S_REQ_END	0x0001	/* downstream sent END_STREAM */
@@ -79,6 +85,7 @@ struct px_stream {
 enum px_up_state {
 	UP_IDLE,
 	UP_CONNECTING,
+	UP_HANDSHAKE,		/* TCP up, TLS handshake running */
 	UP_CONNECTED,
 	UP_BACKOFF
 };
@@ -94,6 +101,9 @@ struct px_pair {
 
 	int			 dfd;
 	ev_io			 drd, dwr;
+	struct tls_conn		*dtls;		/* NULL: h2c */
+	int			 dready;	/* TLS handshake done */
+	ev_timer		 dtimer;	/* TLS handshake timeout */
 	nghttp2_session		*down;
 	int			 draining;
 
@@ -101,7 +111,9 @@ struct px_pair {
 	int			 ufd;
 	size_t			 uaddr;		/* address being tried */
 	ev_io			 urd, uwr;
-	ev_timer		 utimer;	/* connect timeout, backoff */
+	struct tls_conn		*utls;		/* NULL: h2c */
+	char			 uerr[PX_REASON_MAX];	/* send error */
+	ev_timer		 utimer;	/* connect/handshake, backoff */
 	ev_timer		 ping;
 	int			 ping_out;
 	nghttp2_session		*up;
@@ -457,22 +469,77 @@ px_send_fd(int fd, const uint8_t *data, size_t len)
 	return n;
 }
 
+/* Sends on the socket or through TLS; a TLS failure is put in why. */
+static ssize_t
+px_io_send(int fd, struct tls_conn *t, const uint8_t *data, size_t len,
+    char *why, size_t whylen)
+{
+	char	tw[TLS_WHY_MAX];
+	ssize_t	n;
+
+	if (t == NULL)
+		return px_send_fd(fd, data, len);
+	n = tls_write(t, data, len, tw, sizeof(tw));
+	if (n == TLS_WANT_READ || n == TLS_WANT_WRITE)
+		return NGHTTP2_ERR_WOULDBLOCK;
+	if (n == TLS_ERR) {
+		(void)snprintf(why, whylen, "TLS: %s", tw);
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	return n;
+}
+
+/* Bytes read (> 0), PX_IO_EOF, PX_IO_AGAIN or PX_IO_ERR (with why). */
+static ssize_t
+px_io_recv(int fd, struct tls_conn *t, uint8_t *buf, size_t len, char *why,
+    size_t whylen)
+{
+	char	tw[TLS_WHY_MAX];
+	ssize_t	n;
+
+	if (t != NULL) {
+		n = tls_read(t, buf, len, tw, sizeof(tw));
+		if (n == TLS_WANT_READ || n == TLS_WANT_WRITE)
+			return PX_IO_AGAIN;
+		if (n == TLS_ERR)
+			(void)snprintf(why, whylen, "TLS: %s", tw);
+		return n < 0 ? PX_IO_ERR : n;
+	}
+	n = recv(fd, buf, len, 0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return PX_IO_AGAIN;
+	if (n == -1)
+		(void)snprintf(why, whylen, "%s", strerror(errno));
+	return n < 0 ? PX_IO_ERR : n;
+}
+
 static ssize_t
 px_d_send(nghttp2_session *sess, const uint8_t *data, size_t len,
     int flags, void *ud)
 {
+	struct px_pair	*p = ud;
+	char		 why[PX_REASON_MAX];
+	ssize_t		 n;
+
 	(void)sess;
 	(void)flags;
-	return px_send_fd(((struct px_pair *)ud)->dfd, data, len);
+	n = px_io_send(p->dfd, p->dtls, data, len, why, sizeof(why));
+	if (n == NGHTTP2_ERR_CALLBACK_FAILURE && p->dtls != NULL)
+		log_debug("%s: %s", p->peer, why);
+	return n;
 }
 
 static ssize_t
 px_u_send(nghttp2_session *sess, const uint8_t *data, size_t len,
     int flags, void *ud)
 {
+	struct px_pair	*p = ud;
+
 	(void)sess;
 	(void)flags;
-	return px_send_fd(((struct px_pair *)ud)->ufd, data, len);
+	return px_io_send(p->ufd, p->utls, data, len, p->uerr,
+	    sizeof(p->uerr));
 }
 
 static int
@@ -540,6 +607,7 @@ px_d_request(struct px_pair *p, struct px_stream *s)
 		px_up_connect(p);
 		break;
 	case UP_CONNECTING:
+	case UP_HANDSHAKE:
 		s->flags |= S_PENDING;
 		break;
 	}
@@ -882,6 +950,8 @@ px_up_stop(struct px_pair *p)
 		p->up = NULL;
 		metrics.upstream_connected--;
 	}
+	tls_conn_free(p->utls);
+	p->utls = NULL;
 	if (p->ufd != -1)
 		(void)close(p->ufd);
 	p->ufd = -1;
@@ -951,6 +1021,7 @@ px_up_established(struct px_pair *p)
 	double			 ka;
 
 	ev_timer_stop(p->loop, &p->utimer);
+	ev_io_stop(p->loop, &p->urd);
 	ev_io_stop(p->loop, &p->uwr);
 	if ((p->up = px_session_new(0, p)) == NULL) {
 		px_up_down(p, "cannot create an HTTP/2 session", 0);
@@ -967,6 +1038,8 @@ px_up_established(struct px_pair *p)
 	ev_io_init(&p->uwr, px_u_writable, p->ufd, EV_WRITE);
 	p->urd.data = p->uwr.data = p;
 	ev_io_start(p->loop, &p->urd);
+	if (p->utls != NULL)	/* bytes may have come with the handshake */
+		ev_feed_event(p->loop, &p->urd, EV_READ);
 	for (s = TAILQ_FIRST(&p->streams); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
 		if (s->flags & S_PENDING)
@@ -1019,9 +1092,59 @@ px_up_connect(struct px_pair *p)
 		nbackoff--;
 	p->ustate = UP_CONNECTING;
 	p->uaddr = 0;
+	p->uerr[0] = '\0';
 	ev_timer_set(&p->utimer, PX_CONNECT_TIMEOUT_MS / 1000.0, 0.);
 	ev_timer_start(p->loop, &p->utimer);
 	px_up_try(p);
+}
+
+/* Steps the upstream TLS handshake; on success the session starts. */
+static void
+px_up_handshake(struct px_pair *p)
+{
+	char	why[TLS_WHY_MAX], msg[PX_REASON_MAX], desc[512];
+	int	rv;
+
+	rv = tls_handshake(p->utls, why, sizeof(why));
+	if (rv == TLS_WANT_READ || rv == TLS_WANT_WRITE) {
+		if (rv == TLS_WANT_WRITE)
+			ev_io_start(p->loop, &p->uwr);
+		else
+			ev_io_stop(p->loop, &p->uwr);
+		return;
+	}
+	if (rv == TLS_ERR) {
+		metrics.upstream_tls_failures++;
+		(void)snprintf(msg, sizeof(msg), "TLS: %s", why);
+		px_up_down(p, msg, 0);
+		return;
+	}
+	tls_conn_describe(p->utls, desc, sizeof(desc));
+	log_debug("%s: upstream %s: %s", p->peer, p->cf->upstream, desc);
+	px_up_established(p);
+}
+
+/* TCP is up: start TLS, under the handshake timeout. */
+static void
+px_up_tls_start(struct px_pair *p)
+{
+	char	why[TLS_WHY_MAX], msg[PX_REASON_MAX];
+
+	p->utls = tls_conn_new(p->cf->up_tls, p->ufd, why, sizeof(why));
+	if (p->utls == NULL) {
+		(void)snprintf(msg, sizeof(msg), "TLS: %s", why);
+		px_up_down(p, msg, 0);
+		return;
+	}
+	p->ustate = UP_HANDSHAKE;
+	ev_timer_stop(p->loop, &p->utimer);
+	ev_timer_set(&p->utimer, (double)p->cf->tls_handshake_timeout_ms /
+	    1000.0, 0.);
+	ev_timer_start(p->loop, &p->utimer);
+	ev_io_init(&p->urd, px_u_readable, p->ufd, EV_READ);
+	p->urd.data = p;
+	ev_io_start(p->loop, &p->urd);
+	px_up_handshake(p);
 }
 
 /* Connect finished (or failed) on the socket being tried. */
@@ -1034,6 +1157,10 @@ px_up_connect_done(struct px_pair *p)
 
 	if (getsockopt(p->ufd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
+	if (err == 0 && p->cf->up_tls != NULL) {
+		px_up_tls_start(p);
+		return;
+	}
 	if (err == 0) {
 		px_up_established(p);
 		return;
@@ -1065,24 +1192,27 @@ px_u_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct px_pair	*p = w->data;
 	uint8_t		 buf[PX_READ_BUF];
+	char		 why[PX_REASON_MAX];
 	ssize_t		 n, rv;
 	int		 i;
 
-	(void)loop;
 	(void)revents;
+	if (p->ustate == UP_HANDSHAKE)
+		px_up_handshake(p);
 	for (i = 0; i < PX_READS_MAX && p->ustate == UP_CONNECTED; i++) {
-		n = recv(p->ufd, buf, sizeof(buf), 0);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		n = px_io_recv(p->ufd, p->utls, buf, sizeof(buf), why,
+		    sizeof(why));
+		if (n == PX_IO_AGAIN)
 			break;
 		if (n <= 0) {
-			if (n == 0 && !px_up_busy(p)) {
+			if (n == PX_IO_EOF && !px_up_busy(p)) {
 				log_debug("%s: idle upstream closed",
 				    p->peer);
 				px_up_detach(p, p->up);
 				px_up_stop(p);
 			} else
-				px_up_down(p, n == 0 ? "connection closed" :
-				    strerror(errno), 1);
+				px_up_down(p, n == PX_IO_EOF ?
+				    "connection closed" : why, 1);
 			break;
 		}
 		rv = nghttp2_session_mem_recv(p->up, buf, (size_t)n);
@@ -1091,6 +1221,10 @@ px_u_readable(struct ev_loop *loop, ev_io *w, int revents)
 			break;
 		}
 	}
+	/* decrypted bytes the socket will not signal again */
+	if (p->ustate == UP_CONNECTED && p->utls != NULL &&
+	    tls_pending(p->utls))
+		ev_feed_event(loop, &p->urd, EV_READ);
 	px_pair_flush(p);
 }
 
@@ -1099,10 +1233,14 @@ px_u_writable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct px_pair	*p = w->data;
 
-	(void)loop;
-	(void)revents;
 	if (p->ustate == UP_CONNECTING)
 		px_up_connect_done(p);
+	else if (p->ustate == UP_HANDSHAKE)
+		px_up_handshake(p);
+	else if (p->utls != NULL && tls_read_wants_write(p->utls)) {
+		px_u_readable(loop, &p->urd, revents);
+		return;
+	}
 	px_pair_flush(p);
 }
 
@@ -1116,6 +1254,10 @@ px_u_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (p->ustate == UP_CONNECTING)
 		px_up_down(p, "connect timed out", 0);
+	else if (p->ustate == UP_HANDSHAKE) {
+		metrics.upstream_tls_failures++;
+		px_up_down(p, "TLS: handshake timed out", 0);
+	}
 	else if (p->ustate == UP_BACKOFF && !p->draining)
 		px_up_connect(p);
 	px_pair_flush(p);
@@ -1147,13 +1289,15 @@ px_u_ping(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 px_watch(struct px_pair *p)
 {
-	if (nghttp2_session_want_write(p->down))
+	if (nghttp2_session_want_write(p->down) || (p->dtls != NULL &&
+	    tls_read_wants_write(p->dtls)))
 		ev_io_start(p->loop, &p->dwr);
 	else
 		ev_io_stop(p->loop, &p->dwr);
 	if (p->ustate != UP_CONNECTED)
 		return;
-	if (nghttp2_session_want_write(p->up))
+	if (nghttp2_session_want_write(p->up) || (p->utls != NULL &&
+	    tls_read_wants_write(p->utls)))
 		ev_io_start(p->loop, &p->uwr);
 	else
 		ev_io_stop(p->loop, &p->uwr);
@@ -1167,7 +1311,8 @@ px_up_send(struct px_pair *p)
 	if (p->ustate != UP_CONNECTED)
 		return;
 	if ((rv = nghttp2_session_send(p->up)) != 0) {
-		px_up_down(p, nghttp2_strerror(rv), 1);
+		px_up_down(p, p->uerr[0] != '\0' ? p->uerr :
+		    nghttp2_strerror(rv), 1);
 		return;
 	}
 	if (!nghttp2_session_want_read(p->up) &&
@@ -1183,7 +1328,7 @@ px_pair_flush(struct px_pair *p)
 {
 	int	rv;
 
-	if (p->closing)
+	if (p->closing || (p->dtls != NULL && !p->dready))
 		return;
 	px_up_send(p);
 	if ((rv = nghttp2_session_send(p->down)) != 0) {
@@ -1201,22 +1346,73 @@ px_pair_flush(struct px_pair *p)
 }
 
 static void
+px_d_handshake_failed(struct px_pair *p, const char *why)
+{
+	metrics.downstream_tls_failures++;
+	log_warnx("%s: TLS handshake failed: %s", p->peer, why);
+	audit_event_conn("tls_handshake_failed", p->peer, p->cf->upstream,
+	    why);
+	px_pair_close(p);
+}
+
+/* Steps the worker's TLS handshake; when done, HTTP/2 and upstream go. */
+static void
+px_d_handshake(struct px_pair *p)
+{
+	char	why[TLS_WHY_MAX], desc[512];
+	int	rv;
+
+	rv = tls_handshake(p->dtls, why, sizeof(why));
+	if (rv == TLS_WANT_WRITE) {
+		ev_io_start(p->loop, &p->dwr);
+		return;
+	}
+	ev_io_stop(p->loop, &p->dwr);
+	if (rv == TLS_WANT_READ)
+		return;
+	if (rv == TLS_ERR) {
+		px_d_handshake_failed(p, why);
+		return;
+	}
+	ev_timer_stop(p->loop, &p->dtimer);
+	p->dready = 1;
+	tls_conn_describe(p->dtls, desc, sizeof(desc));
+	log_debug("%s: TLS %s", p->peer, desc);
+	px_up_connect(p);
+	ev_feed_event(p->loop, &p->drd, EV_READ);
+	px_pair_flush(p);
+}
+
+static void
+px_d_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	px_d_handshake_failed(w->data, "handshake timed out");
+}
+
+static void
 px_d_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct px_pair	*p = w->data;
 	uint8_t		 buf[PX_READ_BUF];
+	char		 why[PX_REASON_MAX];
 	ssize_t		 n, rv;
 	int		 i;
 
-	(void)loop;
 	(void)revents;
+	if (p->dtls != NULL && !p->dready) {
+		px_d_handshake(p);
+		return;
+	}
 	for (i = 0; i < PX_READS_MAX; i++) {
-		n = recv(p->dfd, buf, sizeof(buf), 0);
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		n = px_io_recv(p->dfd, p->dtls, buf, sizeof(buf), why,
+		    sizeof(why));
+		if (n == PX_IO_AGAIN)
 			break;
 		if (n <= 0) {
-			log_debug("%s: %s", p->peer, n == 0 ? "closed" :
-			    strerror(errno));
+			log_debug("%s: %s", p->peer, n == PX_IO_EOF ?
+			    "closed" : why);
 			px_pair_close(p);
 			return;
 		}
@@ -1228,15 +1424,23 @@ px_d_readable(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 	}
+	/* decrypted bytes the socket will not signal again */
+	if (p->dtls != NULL && tls_pending(p->dtls))
+		ev_feed_event(loop, &p->drd, EV_READ);
 	px_pair_flush(p);
 }
 
 static void
 px_d_writable(struct ev_loop *loop, ev_io *w, int revents)
 {
-	(void)loop;
-	(void)revents;
-	px_pair_flush(w->data);
+	struct px_pair	*p = w->data;
+
+	if (p->dtls != NULL && !p->dready)
+		px_d_handshake(p);
+	else if (p->dtls != NULL && tls_read_wants_write(p->dtls))
+		px_d_readable(loop, &p->drd, revents);
+	else
+		px_pair_flush(p);
 }
 
 static void
@@ -1252,7 +1456,9 @@ px_pair_close(struct px_pair *p)
 		px_stream_free(s);
 	ev_io_stop(p->loop, &p->drd);
 	ev_io_stop(p->loop, &p->dwr);
+	ev_timer_stop(p->loop, &p->dtimer);
 	nghttp2_session_del(p->down);
+	tls_conn_free(p->dtls);
 	(void)close(p->dfd);
 	LIST_REMOVE(p, entry);
 	npairs--;
@@ -1263,8 +1469,32 @@ px_pair_close(struct px_pair *p)
 	free(p);
 }
 
+/* The pair's sessions and TLS; -1 (logged) when one cannot be made. */
+static int
+px_pair_init(struct px_pair *p, int tls)
+{
+	char	why[TLS_WHY_MAX];
+
+	if ((p->down = px_session_new(1, p)) == NULL) {
+		log_warnx("%s: cannot create an HTTP/2 session", p->peer);
+		return -1;
+	}
+	if (!tls)
+		return 0;
+	if (p->cf->down_tls == NULL) {
+		log_warnx("%s: TLS listener without a TLS context", p->peer);
+		return -1;
+	}
+	if ((p->dtls = tls_conn_new(p->cf->down_tls, p->dfd, why,
+	    sizeof(why))) == NULL) {
+		log_warnx("%s: %s", p->peer, why);
+		return -1;
+	}
+	return 0;
+}
+
 void
-px_pair_new(struct ev_loop *loop, int fd, const char *peer,
+px_pair_new(struct ev_loop *loop, int fd, const char *peer, int tls,
     struct config *cf)
 {
 	struct px_pair	*p;
@@ -1283,8 +1513,9 @@ px_pair_new(struct ev_loop *loop, int fd, const char *peer,
 	p->id = ++next_pair_id;
 	(void)snprintf(p->peer, sizeof(p->peer), "%s", peer);
 	TAILQ_INIT(&p->streams);
-	if ((p->down = px_session_new(1, p)) == NULL) {
-		log_warnx("%s: cannot create an HTTP/2 session", peer);
+	if (px_pair_init(p, tls) == -1) {
+		if (p->down != NULL)
+			nghttp2_session_del(p->down);
 		config_unref(p->cf);
 		(void)close(fd);
 		free(p);
@@ -1295,14 +1526,21 @@ px_pair_new(struct ev_loop *loop, int fd, const char *peer,
 	ev_io_init(&p->dwr, px_d_writable, fd, EV_WRITE);
 	ev_init(&p->utimer, px_u_timer);
 	ev_init(&p->ping, px_u_ping);
+	ev_timer_init(&p->dtimer, px_d_timeout,
+	    (double)cf->tls_handshake_timeout_ms / 1000.0, 0.);
 	p->drd.data = p->dwr.data = p->utimer.data = p->ping.data = p;
+	p->dtimer.data = p;
 	LIST_INSERT_HEAD(&pairs, p, entry);
 	npairs++;
 	metrics.conns_total++;
 	metrics.conns_active++;
-	log_debug("%s: connection accepted", peer);
+	log_debug("%s: connection accepted%s", peer, tls ? " (TLS)" : "");
 	audit_event_conn("connection_opened", peer, cf->upstream, NULL);
 	ev_io_start(loop, &p->drd);
+	if (p->dtls != NULL) {	/* upstream once the worker is through */
+		ev_timer_start(loop, &p->dtimer);
+		return;
+	}
 	px_up_connect(p);
 	px_pair_flush(p);
 }
@@ -1314,6 +1552,10 @@ px_drain_all(void)
 
 	for (p = LIST_FIRST(&pairs); p != NULL; p = next) {
 		next = LIST_NEXT(p, entry);
+		if (p->dtls != NULL && !p->dready) {	/* no stream yet */
+			px_pair_close(p);
+			continue;
+		}
 		p->draining = 1;
 		(void)nghttp2_submit_goaway(p->down, NGHTTP2_FLAG_NONE,
 		    nghttp2_session_get_last_proc_stream_id(p->down),

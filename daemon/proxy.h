@@ -12,6 +12,11 @@
  * translation across clients.  An upstream GOAWAY is mirrored to the
  * worker, which reconnects through us to a fresh upstream connection.
  *
+ * TLS (tls.h) on either side sits between the socket and nghttp2: the
+ * send callbacks and reads go through it, and a failed or timed-out
+ * upstream handshake is an upstream failure like a refused connect
+ * (streams end UNAVAILABLE naming the TLS problem, then backoff).
+ *
  * Ownership: px_pair_new() takes the accepted fd; pairs free themselves
  * when both sides are done.  The pair holds a config reference.
  */
@@ -32,8 +37,12 @@
 #define PX_BACKOFF_MAX_MS	5000
 #define PX_CONNECT_TIMEOUT_MS	5000
 
-/* Takes fd (accepted, nonblocking); peer is a printable address. */
-void	px_pair_new(struct ev_loop *, int fd, const char *peer,
+/*
+ * Takes fd (accepted, nonblocking); peer is a printable address.  tls:
+ * the worker speaks TLS (cf->down_tls): the upstream connection waits
+ * for its handshake, which must finish within tls_handshake_timeout.
+ */
+void	px_pair_new(struct ev_loop *, int fd, const char *peer, int tls,
 	    struct config *);
 
 /* Graceful shutdown: GOAWAY to every worker; in-flight streams go on. */

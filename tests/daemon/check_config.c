@@ -320,6 +320,99 @@ START_TEST(test_config_missing_file)
 }
 END_TEST
 
+/* Throwaway certificates from mkcerts.sh in ./pki (never committed). */
+static void
+mkcerts(void)
+{
+	char	cmd[2048];
+
+	(void)snprintf(cmd, sizeof(cmd), "sh '%s/tests/daemon/mkcerts.sh' pki",
+	    origdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+#define TLS_CONF_HEAD \
+	"listen = tls:127.0.0.1:7234\n" \
+	"listen = unix:/tmp/tenuo-sidecar-tls-test.sock\n" \
+	"listen_tls_cert_file = pki/server.pem\n" \
+	"listen_tls_key_file = pki/server.key\n" \
+	"listen_tls_client_ca_file = pki/ca.pem\n" \
+	"upstream_tls = on\n" \
+	"upstream_cert_file = pki/client.pem\n" \
+	"upstream_key_file = pki/client.key\n" \
+	"require_warrant = off\n"
+
+START_TEST(test_config_tls_good)
+{
+	struct config	*cf;
+	struct errs	 e;
+
+	mkcerts();
+	write_file("t.conf", TLS_CONF_HEAD "upstream = 127.0.0.1:7233\n"
+	    "upstream_ca_file = pki/ca.pem\n", 0600);
+	ck_assert_int_eq(load("t.conf", &e, &cf), 0);
+	ck_assert_int_eq(cf->listen[0].tls, 1);
+	ck_assert_str_eq(cf->listen[0].text, "127.0.0.1:7234");
+	ck_assert_int_eq(cf->listen[1].tls, 0);
+	ck_assert_ptr_nonnull(cf->down_tls);
+	ck_assert_ptr_nonnull(cf->up_tls);
+	ck_assert_str_eq(cf->upstream_server_name, "127.0.0.1");
+	ck_assert_uint_eq(cf->tls_handshake_timeout_ms, 10000);
+	config_unref(cf);
+	/* the default server name is the upstream host; system CAs */
+	write_file("t.conf", TLS_CONF_HEAD "upstream = localhost:7233\n"
+	    "tls_handshake_timeout = 3s\n", 0600);
+	ck_assert_int_eq(load("t.conf", &e, &cf), 0);
+	ck_assert_str_eq(cf->upstream_server_name, "localhost");
+	ck_assert_uint_eq(cf->tls_handshake_timeout_ms, 3000);
+	config_unref(cf);
+	write_file("t.conf", TLS_CONF_HEAD "upstream = [::1]:7233\n", 0600);
+	ck_assert_int_eq(load("t.conf", &e, &cf), 0);
+	ck_assert_str_eq(cf->upstream_server_name, "::1");
+	config_unref(cf);
+}
+END_TEST
+
+START_TEST(test_config_tls_bad_keys)
+{
+	struct config	*cf;
+	struct errs	 e;
+
+	mkcerts();
+	ck_assert_int_eq(chmod("pki/client.key", 0644), 0);
+	write_file("t.conf", TLS_CONF_HEAD "upstream = 127.0.0.1:7233\n"
+	    "listen_tls_key_file = pki/other.key\n", 0600);
+	ck_assert_int_eq(load("t.conf", &e, &cf), 2);
+	ck_assert_ptr_null(cf);
+	ck_assert_str_eq(e.msg[0], "t.conf:8: upstream_key_file "
+	    "pki/client.key: readable by group or others (mode 0644); run "
+	    "chmod go-rw");
+	ck_assert_str_eq(e.msg[1], "t.conf:11: duplicate key "
+	    "\"listen_tls_key_file\" (first set on line 4)");
+	errs_free(&e);
+	ck_assert_int_eq(chmod("pki/client.key", 0600), 0);
+	write_file("t.conf", "listen = tls:127.0.0.1:7234\n"
+	    "listen_tls_cert_file = pki/server.pem\n"
+	    "listen_tls_key_file = pki/other.key\n"
+	    "upstream = 127.0.0.1:7233\nupstream_tls = on\n"
+	    "upstream_cert_file = pki/client.pem\n"
+	    "upstream_key_file = pki/server.key\n"
+	    "upstream_ca_file = pki/client.key\n"
+	    "require_warrant = off\n", 0600);
+	ck_assert_int_eq(load("t.conf", &e, &cf), 3);
+	ck_assert_str_eq(e.msg[0], "t.conf:3: listen_tls_key_file "
+	    "pki/other.key: private key does not match the certificate in "
+	    "pki/server.pem");
+	ck_assert_str_eq(e.msg[1], "t.conf:7: upstream_key_file "
+	    "pki/server.key: private key does not match the certificate in "
+	    "pki/client.pem");
+	ck_assert_str_eq(e.msg[2], "t.conf:8: upstream_ca_file "
+	    "pki/client.key: cannot load CA certificates (PEM): no "
+	    "certificate or crl found");
+	errs_free(&e);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -342,6 +435,11 @@ config_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_config_limits);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tls");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_config_tls_good);
+	tcase_add_test(tc, test_config_tls_bad_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,8 +6,16 @@
  *   grpcclient TARGET all                  conformance suite
  *   grpcclient TARGET inflight-unavailable a Sleep call must end
  *                                          UNAVAILABLE (upstream killed)
- *   grpcclient TARGET expect-unavailable   a Unary call must fail
- *                                          UNAVAILABLE
+ *   grpcclient TARGET expect-unavailable [TEXT]
+ *                                          a Unary call must fail
+ *                                          UNAVAILABLE from the sidecar,
+ *                                          its message naming TEXT
+ *   grpcclient TARGET expect-refused       a Unary call must fail
+ *                                          UNAVAILABLE without reaching
+ *                                          the sidecar's proxy (a
+ *                                          refused TLS handshake)
+ *   grpcclient TARGET auth                 authorization metadata must
+ *                                          reach the backend unchanged
  *   grpcclient TARGET wait-ok SECS         Unary until OK (recovery)
  *   grpcclient TARGET delay MS             a Delay call must succeed
  *   grpcclient TARGET slow-reader PID MB   a Flood of MB MiB that we do
@@ -16,6 +24,11 @@
  *                                          (PID) must not grow by more
  *                                          than CL_GROWTH_MAX; then all
  *                                          MB messages must arrive
+ *
+ * TLS: with $GRPCCLIENT_CA set (a PEM file of roots) the channel speaks
+ * TLS (grpc_ssl_credentials_create), with the client certificate and key
+ * in $GRPCCLIENT_CERT and $GRPCCLIENT_KEY when set, and the name in
+ * $GRPCCLIENT_NAME checked instead of the target's host when set.
  *
  * Prints "ok - NAME" or "FAIL - NAME: why" per check and a summary line;
  * exits 1 if anything failed.
@@ -79,11 +92,56 @@ in_ms(long ms)
 	    gpr_time_from_millis(ms, GPR_TIMESPAN));
 }
 
+/* A whole file as a NUL-terminated string; exits if unreadable. */
+static char *
+slurp(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) != 0 ||
+	    (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (buf = calloc(1, (size_t)n + 1)) == NULL ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		(void)fprintf(stderr, "grpcclient: cannot read %s\n", path);
+		exit(2);
+	}
+	(void)fclose(f);
+	return buf;
+}
+
+static grpc_channel_credentials *
+credentials(void)
+{
+	grpc_ssl_pem_key_cert_pair	 pair;
+	grpc_channel_credentials	*cr;
+	const char			*ca = getenv("GRPCCLIENT_CA");
+	const char			*cert = getenv("GRPCCLIENT_CERT");
+	const char			*key = getenv("GRPCCLIENT_KEY");
+	char				*root, *c = NULL, *k = NULL;
+
+	if (ca == NULL)
+		return grpc_insecure_credentials_create();
+	root = slurp(ca);
+	if (cert != NULL && key != NULL) {
+		pair.cert_chain = c = slurp(cert);
+		pair.private_key = k = slurp(key);
+	}
+	cr = grpc_ssl_credentials_create(root, c != NULL ? &pair : NULL,
+	    NULL, NULL);
+	free(root);
+	free(c);
+	free(k);
+	return cr;
+}
+
 static grpc_channel *
 channel(const char *target, int gzip)
 {
-	grpc_channel_credentials	*cr = grpc_insecure_credentials_create();
-	grpc_arg			 a[3];
+	grpc_channel_credentials	*cr = credentials();
+	const char			*name = getenv("GRPCCLIENT_NAME");
+	grpc_arg			 a[4];
 	grpc_channel_args		 args;
 	grpc_channel			*c;
 
@@ -96,7 +154,13 @@ channel(const char *target, int gzip)
 	a[2].type = GRPC_ARG_INTEGER;
 	a[2].key = (char *)(uintptr_t)GRPC_COMPRESSION_CHANNEL_DEFAULT_ALGORITHM;
 	a[2].value.integer = GRPC_COMPRESS_GZIP;
-	args.num_args = gzip ? 3 : 2;
+	args.num_args = gzip ? 3 : 2;	/* a[2]: gzip */
+	if (name != NULL) {
+		a[args.num_args].type = GRPC_ARG_STRING;
+		a[args.num_args].key =
+		    (char *)(uintptr_t)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
+		a[args.num_args++].value.string = (char *)(uintptr_t)name;
+	}
 	args.args = a;
 	c = grpc_channel_create(target, cr, &args);
 	grpc_channel_credentials_release(cr);
@@ -453,15 +517,57 @@ t_gzip(void)
 /* -------------------------------------------------------------- modes */
 
 static void
-m_unavailable(const char *method, const char *name)
+m_unavailable(const char *method, const char *name, const char *needle)
 {
 	struct call	*k;
+	char		*d;
 
 	k = call_start(ch, method, NULL, 0, "u", 1, 15000);
 	(void)call_wait(k, 20000);
+	d = grpc_slice_to_c_string(k->details);
+	(void)printf("    (status %d: %s)\n", k->status, d);
 	check(k->status == GRPC_STATUS_UNAVAILABLE && details_has(k,
-	    "upstream"), name, "status %d", k->status);
+	    "upstream") && details_has(k, needle), name,
+	    "status %d, message \"%s\", expected \"%s\" in it", k->status, d,
+	    needle);
+	gpr_free(d);
 	call_free(k);
+}
+
+/* The call must fail at the transport (no message from the sidecar). */
+static void
+m_refused(void)
+{
+	struct call	*k;
+	char		*d;
+
+	k = call_start(ch, "/test.Echo/Unary", NULL, 0, "r", 1, 10000);
+	(void)call_wait(k, 15000);
+	d = grpc_slice_to_c_string(k->details);
+	(void)printf("    (status %d: %s)\n", k->status, d);
+	check(k->status == GRPC_STATUS_UNAVAILABLE && !details_has(k,
+	    "tenuo-sidecar"), "the connection is refused",
+	    "status %d, message \"%s\"", k->status, d);
+	gpr_free(d);
+	call_free(k);
+}
+
+static void
+m_auth(void)
+{
+	static const char	 tok[] = "Bearer eyJhbGciOiJFZERTQSJ9.e30.c2ln";
+	grpc_metadata		 m = md("authorization", tok, strlen(tok));
+	struct call		*k;
+
+	k = call_start(ch, "/test.Echo/Unary", &m, 1, "a", 1, 10000);
+	(void)call_wait(k, 10000);
+	check(k->status == GRPC_STATUS_OK, "call with an API key succeeds",
+	    "status %d", k->status);
+	check(md_eq(&k->imd, "x-seen-authorization", tok, strlen(tok)),
+	    "authorization reaches the backend unchanged",
+	    "missing or changed");
+	call_free(k);
+	md_free(&m, 1);
 }
 
 static void
@@ -645,9 +751,14 @@ main(int argc, char *argv[])
 		t_large();
 	} else if (strcmp(mode, "inflight-unavailable") == 0)
 		m_unavailable("/test.Echo/Sleep", "in-flight stream gets "
-		    "UNAVAILABLE");
+		    "UNAVAILABLE", argc > 3 ? argv[3] : "");
 	else if (strcmp(mode, "expect-unavailable") == 0)
-		m_unavailable("/test.Echo/Unary", "new stream gets UNAVAILABLE");
+		m_unavailable("/test.Echo/Unary", "new stream gets UNAVAILABLE",
+		    argc > 3 ? argv[3] : "");
+	else if (strcmp(mode, "expect-refused") == 0)
+		m_refused();
+	else if (strcmp(mode, "auth") == 0)
+		m_auth();
 	else if (strcmp(mode, "wait-ok") == 0 && argc > 3)
 		m_wait_ok(strtol(argv[3], NULL, 10));
 	else if (strcmp(mode, "delay") == 0 && argc > 3)

@@ -1,13 +1,19 @@
 /*
- * h2backend.c: a small h2c gRPC server for the sidecar's integration
- * test, on nghttp2 + libev (its own code, sharing nothing with daemon/).
+ * h2backend.c: a small gRPC server (h2c, or TLS with ALPN h2) for the
+ * sidecar's integration test, on nghttp2 + libev + OpenSSL (its own code,
+ * sharing nothing with daemon/).
  *
- *   h2backend -p PORT | -u /path    (PORT 0: pick one, print "PORT n")
+ *   h2backend [-c CERT -k KEY [-C CA] [-n]] -p PORT | -u /path
+ *                                   (PORT 0: pick one, print "PORT n")
+ *   -c/-k  speak TLS with this certificate chain and key; ALPN h2
+ *   -C     require a client certificate issued by a CA in this file
+ *   -n     TLS without ALPN (a server that cannot say "h2")
  *
  * Methods (no protobuf: bodies are opaque gRPC frames, echoed as sent):
  *   /test.Echo/Unary  response headers echo every request "x-*" field
  *                     (so -bin values come back byte for byte), plus
- *                     x-seen-user-agent, x-seen-grpc-timeout and
+ *                     x-seen-user-agent, x-seen-grpc-timeout,
+ *                     x-seen-authorization (when sent) and
  *                     grpc-encoding (copied from the request); the body
  *                     is the request body; trailers grpc-status 0 and
  *                     x-trailer-bin.
@@ -36,6 +42,8 @@
 
 #include <ev.h>
 #include <nghttp2/nghttp2.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #define BE_BODY_MAX	(80u * 1024u * 1024u)
 #define BE_HDRS_MAX	64
@@ -59,7 +67,11 @@ struct be_conn {
 	int		 fd;
 	ev_io		 rd, wr;
 	nghttp2_session	*sess;
+	SSL		*ssl;		/* NULL: h2c */
+	int		 hs_done;
 };
+
+static SSL_CTX		*sctx;		/* NULL: h2c */
 
 static unsigned long	cancelled;
 static unsigned long	flood_sent;
@@ -314,6 +326,9 @@ be_header(nghttp2_session *sess, const nghttp2_frame *f, const uint8_t *name,
 		be_nv_add(s->echo, &s->necho, "x-seen-grpc-encoding", 20, v,
 		    vl);
 	}
+	else if (nl == 13 && memcmp(n, "authorization", 13) == 0)
+		be_nv_add(s->echo, &s->necho, "x-seen-authorization", 20, v,
+		    vl);
 	else if (nl == 10 && memcmp(n, "x-delay-ms", 10) == 0)
 		s->delay_ms = strtol(strndupa(v, vl), NULL, 10);
 	else if (nl == 10 && memcmp(n, "x-flood-mb", 10) == 0)
@@ -381,6 +396,21 @@ be_close(nghttp2_session *sess, int32_t id, uint32_t code, void *ud)
 }
 
 static ssize_t
+be_tls_send(struct be_conn *c, const uint8_t *d, size_t len)
+{
+	size_t	n = 0;
+	int	rv, e;
+
+	ERR_clear_error();
+	if ((rv = SSL_write_ex(c->ssl, d, len, &n)) == 1)
+		return (ssize_t)n;
+	e = SSL_get_error(c->ssl, rv);
+	if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+		return NGHTTP2_ERR_WOULDBLOCK;
+	return NGHTTP2_ERR_CALLBACK_FAILURE;
+}
+
+static ssize_t
 be_send(nghttp2_session *sess, const uint8_t *d, size_t len, int flags,
     void *ud)
 {
@@ -389,6 +419,8 @@ be_send(nghttp2_session *sess, const uint8_t *d, size_t len, int flags,
 
 	(void)sess;
 	(void)flags;
+	if (c->ssl != NULL)
+		return be_tls_send(c, d, len);
 	if ((n = send(c->fd, d, len, MSG_NOSIGNAL)) == -1)
 		return errno == EAGAIN ? NGHTTP2_ERR_WOULDBLOCK :
 		    NGHTTP2_ERR_CALLBACK_FAILURE;
@@ -401,6 +433,8 @@ be_conn_free(struct be_conn *c)
 	ev_io_stop(loop, &c->rd);
 	ev_io_stop(loop, &c->wr);
 	nghttp2_session_del(c->sess);
+	SSL_free(c->ssl);
+	ERR_clear_error();
 	(void)close(c->fd);
 	free(c);
 }
@@ -420,21 +454,79 @@ be_flush(struct be_conn *c)
 		ev_io_stop(loop, &c->wr);
 }
 
+/* 1 done, 0 in progress, -1 failed (the sidecar may hang up on us). */
+static int
+be_handshake(struct be_conn *c)
+{
+	int	rv, e;
+
+	ERR_clear_error();
+	if ((rv = SSL_do_handshake(c->ssl)) == 1) {
+		c->hs_done = 1;
+		return 1;
+	}
+	e = SSL_get_error(c->ssl, rv);
+	if (e == SSL_ERROR_WANT_WRITE)
+		ev_io_start(loop, &c->wr);
+	else if (e == SSL_ERROR_WANT_READ)
+		ev_io_stop(loop, &c->wr);
+	else {
+		(void)fprintf(stderr, "h2backend: TLS handshake: %s\n",
+		    ERR_reason_error_string(ERR_peek_last_error()));
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads everything there is, through TLS when on: > 0, 0 EOF, -1, -2. */
+static ssize_t
+be_recv(struct be_conn *c, uint8_t *buf, size_t len)
+{
+	size_t	n = 0;
+	ssize_t	r;
+	int	rv, e;
+
+	if (c->ssl == NULL) {
+		r = recv(c->fd, buf, len, 0);
+		return r == -1 && errno == EAGAIN ? -2 : r;
+	}
+	ERR_clear_error();
+	if ((rv = SSL_read_ex(c->ssl, buf, len, &n)) == 1)
+		return (ssize_t)n;
+	e = SSL_get_error(c->ssl, rv);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return -2;
+	return e == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+}
+
 static void
 be_readable(struct ev_loop *l, ev_io *w, int revents)
 {
 	struct be_conn	*c = w->data;
 	uint8_t		 buf[65536];
 	ssize_t		 n;
+	int		 hs;
 
 	(void)l;
 	(void)revents;
-	n = recv(c->fd, buf, sizeof(buf), 0);
-	if (n == -1 && errno == EAGAIN)
-		return;
-	if (n <= 0 || nghttp2_session_mem_recv(c->sess, buf, (size_t)n) < 0) {
-		be_conn_free(c);
-		return;
+	if (c->ssl != NULL && !c->hs_done) {
+		if ((hs = be_handshake(c)) == -1) {
+			be_conn_free(c);
+			return;
+		}
+		if (hs == 0)
+			return;
+	}
+	for (;;) {
+		if ((n = be_recv(c, buf, sizeof(buf))) == -2)
+			break;
+		if (n <= 0 ||
+		    nghttp2_session_mem_recv(c->sess, buf, (size_t)n) < 0) {
+			be_conn_free(c);
+			return;
+		}
+		if (c->ssl == NULL)
+			break;
 	}
 	be_flush(c);
 }
@@ -442,9 +534,13 @@ be_readable(struct ev_loop *l, ev_io *w, int revents)
 static void
 be_writable(struct ev_loop *l, ev_io *w, int revents)
 {
-	(void)l;
-	(void)revents;
-	be_flush(w->data);
+	struct be_conn	*c = w->data;
+
+	if (c->ssl != NULL && !c->hs_done) {
+		be_readable(l, &c->rd, revents);
+		return;
+	}
+	be_flush(c);
 }
 
 static void
@@ -479,13 +575,19 @@ be_accept(struct ev_loop *l, ev_io *w, int revents)
 		return;
 	}
 	c->fd = fd;
+	if (sctx != NULL) {
+		c->ssl = SSL_new(sctx);
+		(void)SSL_set_fd(c->ssl, fd);
+		SSL_set_accept_state(c->ssl);
+	}
 	(void)nghttp2_session_server_new(&c->sess, cb, c);
 	(void)nghttp2_submit_settings(c->sess, NGHTTP2_FLAG_NONE, &iv, 1);
 	ev_io_init(&c->rd, be_readable, fd, EV_READ);
 	ev_io_init(&c->wr, be_writable, fd, EV_WRITE);
 	c->rd.data = c->wr.data = c;
 	ev_io_start(l, &c->rd);
-	be_flush(c);
+	if (c->ssl == NULL)
+		be_flush(c);
 }
 
 static int
@@ -524,25 +626,72 @@ be_listen(const char *port, const char *path)
 	return fd;
 }
 
+static int
+be_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	(void)ssl;
+	(void)arg;
+	if (SSL_select_next_proto((unsigned char **)(uintptr_t)out, outlen,
+	    (const unsigned char *)"\x02h2", 3, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* TLS server context; exits on any error (test setup). */
+static SSL_CTX *
+be_tls(const char *cert, const char *key, const char *ca, int alpn)
+{
+	SSL_CTX	*ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL ||
+	    SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    (ca != NULL && SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)) {
+		(void)fprintf(stderr, "h2backend: TLS setup failed\n");
+		exit(1);
+	}
+	if (ca != NULL)
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	if (alpn)
+		SSL_CTX_set_alpn_select_cb(ctx, be_alpn, NULL);
+	return ctx;
+}
+
 int
 main(int argc, char *argv[])
 {
-	const char	*port = NULL, *path = NULL;
+	const char	*port = NULL, *path = NULL, *cert = NULL, *key = NULL;
+	const char	*ca = NULL;
 	ev_io		 lw;
-	int		 ch, fd;
+	int		 ch, fd, alpn = 1;
 
-	while ((ch = getopt(argc, argv, "p:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:C:k:np:u:")) != -1) {
 		if (ch == 'p')
 			port = optarg;
 		else if (ch == 'u')
 			path = optarg;
+		else if (ch == 'c')
+			cert = optarg;
+		else if (ch == 'k')
+			key = optarg;
+		else if (ch == 'C')
+			ca = optarg;
+		else if (ch == 'n')
+			alpn = 0;
 		else
 			return 2;
 	}
-	if ((port == NULL) == (path == NULL)) {
-		(void)fprintf(stderr, "usage: h2backend -p port | -u path\n");
+	if ((port == NULL) == (path == NULL) ||
+	    (cert == NULL) != (key == NULL)) {
+		(void)fprintf(stderr, "usage: h2backend [-c cert -k key [-C ca] "
+		    "[-n]] -p port | -u path\n");
 		return 2;
 	}
+	if (cert != NULL)
+		sctx = be_tls(cert, key, ca, alpn);
 	(void)signal(SIGPIPE, SIG_IGN);
 	if ((fd = be_listen(port, path)) == -1) {
 		perror("h2backend: listen");
@@ -552,5 +701,6 @@ main(int argc, char *argv[])
 	ev_io_init(&lw, be_accept, fd, EV_READ);
 	ev_io_start(loop, &lw);
 	ev_run(loop, 0);
+	SSL_CTX_free(sctx);
 	return 0;
 }

@@ -54,8 +54,11 @@ DEB_PKGS := build-essential pkg-config libsodium-dev libssl-dev zlib1g-dev \
 .PHONY: all deps lib test test-unit demo bench fuzz install clean check-src
 all: lib tenuoctl daemon-all
 
+# Debian packages, then the npm packages of the end-to-end suite (the real
+# Temporal TypeScript SDK; needs Node >= 20.3, which this machine kind has).
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
+	@$(MAKE) --no-print-directory e2e-deps
 
 # ---------------------------------------------------------------- libtenuo
 LIB_SRC	:= $(sort $(wildcard lib/*.c))

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tn_codec.h"
+#include "tn_srl.h"
 
 #include "config.h"
 #include "log.h"
@@ -47,6 +48,7 @@ static void	cf_server_name(struct cfparse *, const char *);
 static void	cf_trusted_root(struct cfparse *, const char *);
 static void	cf_trusted_roots_file(struct cfparse *, const char *);
 static void	cf_revocation_list_file(struct cfparse *, const char *);
+static void	cf_revocation_list_key(struct cfparse *, const char *);
 static void	cf_enforcement(struct cfparse *, const char *);
 static void	cf_require_warrant(struct cfparse *, const char *);
 static void	cf_pop_max_windows(struct cfparse *, const char *);
@@ -72,6 +74,7 @@ static const struct cfkey cfkeys[] = {
 	{ "trusted_root",		1, cf_trusted_root },
 	{ "trusted_roots_file",		0, cf_trusted_roots_file },
 	{ "revocation_list_file",	0, cf_revocation_list_file },
+	{ "revocation_list_key",	0, cf_revocation_list_key },
 	{ "enforcement",		0, cf_enforcement },
 	{ "require_warrant",		0, cf_require_warrant },
 	{ "pop_max_windows",		0, cf_pop_max_windows },
@@ -421,8 +424,130 @@ cf_trusted_roots_file(struct cfparse *cp, const char *v)
 static void
 cf_revocation_list_file(struct cfparse *cp, const char *v)
 {
-	if (cf_check_file(cp, "revocation_list_file", v, 0) == 0)
+	if (cf_check_file(cp, "revocation_list_file", v, 0) == 0) {
 		cf_setstr(&cp->cf->revocation_list_file, v);
+		cp->cf->revocation_list_line = cp->line;
+	}
+}
+
+static void
+cf_revocation_list_key(struct cfparse *cp, const char *v)
+{
+	size_t	len = 0, n = strlen(v);
+
+	if (n != 64 || tn_hex_decode(v, n, cp->cf->revocation_list_key,
+	    sizeof(cp->cf->revocation_list_key), &len, NULL) != TN_OK ||
+	    len != 32) {
+		cf_err(cp, "revocation_list_key: expected 64 hex digits (the "
+		    "control plane's Ed25519 public key)");
+		return;
+	}
+	cp->cf->has_revocation_list_key = 1;
+}
+
+/* Reads the whole list file (at most TN_MAX_SRL_BYTES); NULL on error. */
+static uint8_t *
+cf_read_srl(struct cfparse *cp, const char *path, size_t *len)
+{
+	FILE	*f;
+	uint8_t	*buf;
+	size_t	 n;
+	int	 line = cp->cf->revocation_list_line;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		cf_err_at(cp, cp->path, line, "revocation_list_file %s: %s",
+		    path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(TN_MAX_SRL_BYTES + 1)) == NULL)
+		fatal("malloc");
+	n = fread(buf, 1, TN_MAX_SRL_BYTES + 1, f);
+	(void)fclose(f);
+	if (n > TN_MAX_SRL_BYTES) {
+		cf_err_at(cp, cp->path, line, "revocation_list_file %s: larger "
+		    "than %u bytes", path, TN_MAX_SRL_BYTES);
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Base64 text (any alphabet, whitespace allowed) is decoded in place. */
+static int
+cf_srl_unarmor(uint8_t **buf, size_t *len)
+{
+	uint8_t	*raw;
+	size_t	 rawlen;
+
+	for (size_t i = 0; i < *len; i++) {
+		uint8_t c = (*buf)[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+		    c == '-' || c == '_' || c == '=' || c == ' ' ||
+		    c == '\t' || c == '\r' || c == '\n'))
+			return 0;	/* binary: raw CBOR */
+	}
+	if (tn_b64_decode((const char *)*buf, *len, TN_B64_ANY |
+	    TN_B64_SKIP_WS, TN_MAX_SRL_BYTES, &raw, &rawlen, NULL) != TN_OK)
+		return -1;
+	free(*buf);
+	*buf = raw;
+	*len = rawlen;
+	return 0;
+}
+
+/*
+ * Verifies the list under revocation_list_key, or under each trusted root
+ * in turn: a revocation list comes from the control plane, whose key is a
+ * trust anchor.
+ */
+static void
+cf_finish_srl(struct cfparse *cp)
+{
+	struct config	*cf = cp->cf;
+	struct tn_error	 e;
+	const uint8_t	(*keys)[32];
+	size_t		 nkeys, len = 0;
+	uint8_t		*buf;
+	int		 line = cf->revocation_list_line;
+
+	if (cf->revocation_list_file == NULL)
+		return;
+	keys = cf->has_revocation_list_key ?
+	    (const uint8_t (*)[32])&cf->revocation_list_key :
+	    (const uint8_t (*)[32])cf->roots;
+	nkeys = cf->has_revocation_list_key ? 1 : cf->nroots;
+	if (nkeys == 0) {
+		cf_err_at(cp, cp->path, line, "revocation_list_file needs "
+		    "revocation_list_key or a trusted_root to verify it");
+		return;
+	}
+	if ((buf = cf_read_srl(cp, cf->revocation_list_file, &len)) == NULL)
+		return;
+	if (cf_srl_unarmor(&buf, &len) != 0) {
+		cf_err_at(cp, cp->path, line, "revocation_list_file %s: "
+		    "neither CBOR nor valid base64", cf->revocation_list_file);
+		free(buf);
+		return;
+	}
+	tn_error_clear(&e);
+	for (size_t i = 0; i < nkeys && cf->srl == NULL; i++)
+		if (tn_srl_decode(buf, len, keys[i], 0, &cf->srl, &e) != TN_OK)
+			cf->srl = NULL;
+	if (cf->srl == NULL)
+		cf_err_at(cp, cp->path, line, "revocation_list_file %s: %s%s",
+		    cf->revocation_list_file, e.reason, nkeys > 1 ?
+		    " (under every trusted_root)" : "");
+	free(buf);
+}
+
+int
+config_srl_rollback(const struct config *cur, const struct config *next)
+{
+	return cur->srl != NULL && next->srl != NULL &&
+	    next->srl->version < cur->srl->version;
 }
 
 static void
@@ -932,6 +1057,7 @@ cf_finish(struct cfparse *cp)
 		cf_err(cp, "missing required key \"upstream\"");
 	cf_finish_tls_down(cp);
 	cf_finish_tls_up(cp);
+	cf_finish_srl(cp);
 	if (cf->require_warrant && cf->nroots == 0 && cp->errors == 0)
 		cf_err(cp, "require_warrant = on needs a trusted_root or "
 		    "trusted_roots_file");
@@ -1015,6 +1141,7 @@ config_unref(struct config *cf)
 	free(cf->listen_tls_client_ca_file);
 	tls_ctx_free(cf->down_tls);
 	tls_ctx_free(cf->up_tls);
+	tn_srl_free(cf->srl);
 	free(cf->roots);
 	free(cf->trusted_roots_file);
 	free(cf->revocation_list_file);

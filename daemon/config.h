@@ -9,6 +9,12 @@
  * writable by group or others and must be owned by root or by us;
  * private keys must not be readable by group or others either.
  *
+ * Revocation: revocation_list_file is read and verified by config_load()
+ * (raw CBOR or base64 text) under revocation_list_key, or else under any
+ * trusted root; a list that does not verify is an error at its line.
+ * Refusing a list older than the running one is the reloader's job
+ * (config_srl_rollback()).
+ *
  * TLS: config_load() also builds the TLS contexts (down_tls for "listen
  * = tls:ADDR" lines, up_tls for upstream_tls = on), which reads and
  * checks every certificate, key and CA file, so a bad one is an error at
@@ -60,6 +66,7 @@ struct config_listen {
 };
 
 struct tls_ctx;
+struct tn_srl;
 
 struct config {
 	int			 refs;
@@ -83,6 +90,10 @@ struct config {
 	size_t			 nroots;
 	char			*trusted_roots_file;
 	char			*revocation_list_file;
+	int			 revocation_list_line;
+	uint8_t			 revocation_list_key[32];
+	int			 has_revocation_list_key;
+	struct tn_srl		*srl;	/* verified list, NULL: none */
 	enum config_enforcement	 enforcement;
 	int			 require_warrant;
 	unsigned		 pop_max_windows;
@@ -112,6 +123,13 @@ int		 config_load(const char *path, const struct config_errsink *sink,
 		    struct config **out);
 struct config	*config_ref(struct config *);
 void		 config_unref(struct config *);
+
+/*
+ * 1 if next's revocation list is older than cur's (a rollback to refuse),
+ * else 0.  Either may lack a list.
+ */
+int		 config_srl_rollback(const struct config *cur,
+		    const struct config *next);
 
 /* Parses "30s", "500ms", "2m", "1h" or plain seconds; -1 on error. */
 int		 config_parse_duration(const char *s, uint64_t *ms);

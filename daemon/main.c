@@ -23,6 +23,7 @@
 #include "admin.h"
 #include "audit.h"
 #include "config.h"
+#include "tn_srl.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
@@ -111,6 +112,18 @@ main_reload(void)
 		    "configuration", conf_path, why);
 		goto refused;
 	}
+	if (config_srl_rollback(cur, ncf)) {
+		(void)snprintf(why, sizeof(why), "revocation list rollback");
+		log_warnx("reload refused: revocation list version %llu is "
+		    "older than the running version %llu; keeping the running "
+		    "configuration", (unsigned long long)ncf->srl->version,
+		    (unsigned long long)cur->srl->version);
+		config_unref(ncf);
+		goto refused;
+	}
+	if (cur->srl != NULL && ncf->srl == NULL)
+		log_warnx("reload drops the revocation list: warrants it "
+		    "revoked are no longer refused");
 	if (main_listen(ncf) == -1) {
 		(void)snprintf(why, sizeof(why), "cannot listen");
 		log_warnx("reload refused: cannot open the new listeners; "
@@ -122,7 +135,8 @@ main_reload(void)
 	config_unref(cur);
 	cur = ncf;
 	metrics.reloads++;
-	log_info("configuration reloaded (%zu trusted roots)", cur->nroots);
+	log_info("configuration reloaded (%zu trusted roots, revocation list "
+	    "%s)", cur->nroots, cur->srl != NULL ? "loaded" : "none");
 	audit_event_config("config_reloaded", conf_path, NULL);
 	(void)sd_notifyf("READY=1\nSTATUS=serving (reloaded)");
 	return;

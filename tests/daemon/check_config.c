@@ -17,6 +17,9 @@
 #include <check.h>
 
 #include "config.h"
+#include "tn_codec.h"
+#include "tn_crypto.h"
+#include "tn_srl.h"
 
 #define CONF_SRC	"tests/daemon/conf"
 #define ERRS_MAX	64
@@ -413,6 +416,100 @@ START_TEST(test_config_tls_bad_keys)
 }
 END_TEST
 
+/* Writes a signed revocation list (version v, one id) signed by seed. */
+static void
+write_srl(const char *path, uint8_t seed_byte, uint64_t v, int as_b64,
+    char pkhex[65])
+{
+	uint8_t seed[32], pk[32], sk[64], id[1][TN_ID_LEN] = { { 0x42 } };
+	uint8_t *raw;
+	size_t n;
+	char *b64;
+	FILE *f;
+
+	ck_assert_int_eq(tn_crypto_init(), 0);
+	memset(seed, seed_byte, sizeof(seed));
+	ck_assert_int_eq(tn_ed25519_keypair_from_seed(seed, pk, sk), 0);
+	tn_hex_encode(pk, 32, pkhex);
+	ck_assert_int_eq(tn_srl_encode((const uint8_t (*)[TN_ID_LEN])id, 1, v,
+	    1704067200, sk, &raw, &n, NULL), TN_OK);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	if (as_b64) {
+		ck_assert_int_eq(tn_b64_encode(raw, n, TN_B64_STD | TN_B64_PAD,
+		    &b64, &n, NULL), TN_OK);
+		ck_assert_int_eq(fprintf(f, "%s\n", b64), (int)n + 1);
+		free(b64);
+	} else
+		ck_assert_uint_eq(fwrite(raw, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	free(raw);
+}
+
+static void
+write_srl_conf(const char *path, const char *root, const char *extra)
+{
+	char text[1024];
+
+	(void)snprintf(text, sizeof(text), "upstream = 127.0.0.1:7233\n"
+	    "trusted_root = %s\nrevocation_list_file = srl.bin\n%s", root,
+	    extra);
+	write_file(path, text, 0600);
+}
+
+START_TEST(test_config_srl_verified)
+{
+	struct config *cf, *older;
+	struct errs e;
+	char cp[65], other[65];
+	uint8_t id[TN_ID_LEN] = { 0x42 };
+
+	write_srl("srl.bin", 1, 5, 0, cp);
+	write_srl_conf("srl.conf", cp, "");
+	ck_assert_int_eq(load("srl.conf", &e, &cf), 0);
+	ck_assert_ptr_nonnull(cf->srl);
+	ck_assert_uint_eq(cf->srl->version, 5);
+	ck_assert(tn_srl_is_revoked(cf->srl, id));
+	/* The same list as base64 text. */
+	write_srl("srl.bin", 1, 4, 1, cp);
+	ck_assert_int_eq(load("srl.conf", &e, &older), 0);
+	ck_assert_uint_eq(older->srl->version, 4);
+	/* Reloading to the older list is a rollback; forward is fine. */
+	ck_assert_int_eq(config_srl_rollback(cf, older), 1);
+	ck_assert_int_eq(config_srl_rollback(older, cf), 0);
+	config_unref(older);
+	config_unref(cf);
+	/* Signed by another key than the trusted root: refused at its line. */
+	write_srl("srl.bin", 2, 6, 0, other);
+	ck_assert_int_eq(load("srl.conf", &e, &cf), 1);
+	ck_assert_ptr_null(cf);
+	ck_assert_msg(strncmp(e.msg[0], "srl.conf:3: revocation_list_file "
+	    "srl.bin: ", 33) == 0, "%s", e.msg[0]);
+	errs_free(&e);
+	/* revocation_list_key names the control plane explicitly. */
+	{
+		char extra[128];
+
+		(void)snprintf(extra, sizeof(extra),
+		    "revocation_list_key = %s\n", other);
+		write_srl_conf("srl.conf", cp, extra);
+	}
+	ck_assert_int_eq(load("srl.conf", &e, &cf), 0);
+	ck_assert_uint_eq(cf->srl->version, 6);
+	config_unref(cf);
+	/* Garbage. */
+	write_file("srl.bin", "\x01\x02\x03not a list", 0600);
+	ck_assert_int_eq(load("srl.conf", &e, &cf), 1);
+	ck_assert_ptr_nonnull(strstr(e.msg[0], "srl.conf:3: "));
+	errs_free(&e);
+	write_file("srl.conf", "upstream = 127.0.0.1:7233\n"
+	    "revocation_list_file = srl.bin\n", 0600);
+	ck_assert_int_eq(load("srl.conf", &e, &cf), 1);
+	ck_assert_ptr_nonnull(strstr(e.msg[0], "needs revocation_list_key"));
+	errs_free(&e);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -424,6 +521,7 @@ config_suite(void)
 	tcase_add_test(tc, test_config_good_full);
 	tcase_add_test(tc, test_config_good_defaults);
 	tcase_add_test(tc, test_config_duration);
+	tcase_add_test(tc, test_config_srl_verified);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -101,6 +101,7 @@ include daemon/daemon.mk
 # TypeScript SDK worker each keep their rules beside their sources.
 -include proto/proto.mk
 -include tests/e2e/e2e.mk
+-include daemon/enforce.mk
 
 # ---------------------------------------------------------------- unit tests
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))

@@ -14,7 +14,11 @@
  *    deny; deployed ignores them when comparing).
  *  - Subpath with case_sensitive false lower-cases ASCII only and denies a
  *    root holding non-ASCII bytes (deployed lower-cases all of Unicode).
- * Each is marked "stricter than deployed" below.
+ *  - Regex patterns the deployed dialect rejects are malformed at
+ *    validation (deployed compiles lazily and denies at evaluation).
+ * Each is marked "stricter than deployed" below; the Regex, UrlPattern,
+ * UrlSafe, Cel and Shlex modules list their own (tn_regex.h, tn_url.c,
+ * tn_cel.h, tn_shlex.h).
  */
 #define _POSIX_C_SOURCE 200809L	/* inet_pton */
 
@@ -23,8 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tn_cel.h"
 #include "tn_constraint.h"
 #include "tn_glob.h"
+#include "tn_regex.h"
+#include "tn_shlex.h"
+#include "tn_url.h"
 
 /* Nesting of values we recurse into (the decoder's limit is lower). */
 #define CV_MAX_DEPTH	128u
@@ -66,24 +74,7 @@ type_known(uint64_t t)
 int
 tn_constraint_type_supported(uint64_t t)
 {
-	switch (t) {
-	case TN_C_EXACT:
-	case TN_C_PATTERN:
-	case TN_C_RANGE:
-	case TN_C_ONE_OF:
-	case TN_C_NOT_ONE_OF:
-	case TN_C_CIDR:
-	case TN_C_CONTAINS:
-	case TN_C_SUBSET:
-	case TN_C_ALL:
-	case TN_C_ANY:
-	case TN_C_NOT:
-	case TN_C_WILDCARD:
-	case TN_C_SUBPATH:
-		return 1;
-	default:
-		return 0;
-	}
+	return type_known(t);
 }
 
 /* ------------------------------------------------------------ item access */
@@ -669,6 +660,30 @@ net_edge(const struct net *net, int bcast, struct net *out)
 	out->prefix = bytes * 8;
 }
 
+int
+tn_constraint_ip_in_cidr(const uint8_t *ip, size_t ipn, const uint8_t *cidr,
+    size_t cidrn)
+{
+	struct net net, a;
+
+	if (ip_parse(ip, ipn, &a) != 0 || cidr_parse(cidr, cidrn, &net) != 0)
+		return -1;
+	return net_contains(&net, &a);
+}
+
+int
+tn_constraint_ip_is_private(const uint8_t *ip, size_t n)
+{
+	struct net a;
+
+	if (ip_parse(ip, n, &a) != 0)
+		return -1;
+	if (a.v6)
+		return (a.a[0] & 0xfe) == 0xfc;
+	return a.a[0] == 10 || (a.a[0] == 172 && a.a[1] >= 16 &&
+	    a.a[1] <= 31) || (a.a[0] == 192 && a.a[1] == 168);
+}
+
 /* ------------------------------------------------------------ validation */
 
 static int
@@ -832,10 +847,22 @@ c_validate(const struct tn_cbor_item *c, unsigned level, struct tn_error *err)
 		    &net) != 0)
 			return vfail(err, t, "value is not a CIDR network");
 		return TN_OK;
-	case TN_C_URL_PATTERN:
+	case TN_C_URL_PATTERN: {
+		struct tn_urlpattern up;
+		struct tn_error sub;
+		int rc;
+
 		if (v->type != TN_CBOR_TEXT)
 			return vfail(err, t, "value must be text");
+		/* Deployed decodes the pattern with UrlPattern::new. */
+		rc = tn_urlpattern_compile(v->v.s.p, v->v.s.n, &up, &sub);
+		if (rc == TN_ERR_NOMEM)
+			return tn_fail(err, TN_ERR_NOMEM, "out of memory");
+		if (rc != TN_OK)
+			return vfail(err, t, sub.reason);
+		tn_urlpattern_free(&up);
 		return TN_OK;
+	}
 	default:
 		break;
 	}
@@ -850,6 +877,17 @@ c_validate(const struct tn_cbor_item *c, unsigned level, struct tn_error *err)
 	case TN_C_REGEX:
 		if ((f = field(v, "pattern")) == NULL || f->type != TN_CBOR_TEXT)
 			return vfail(err, t, "\"pattern\" missing or not text");
+		if (t == TN_C_REGEX) {
+			struct tn_error sub;
+			int rc = tn_regex_validate(f->v.s.p, f->v.s.n, &sub);
+
+			/* Stricter than deployed, which compiles lazily. */
+			if (rc == TN_ERR_NOMEM)
+				return tn_fail(err, TN_ERR_NOMEM,
+				    "out of memory");
+			if (rc != TN_OK)
+				return vfail(err, t, sub.reason);
+		}
 		return TN_OK;
 	case TN_C_RANGE:
 		if (!opt_float(v, "min") || !opt_float(v, "max"))
@@ -1026,7 +1064,7 @@ range_has(const struct tn_cbor_item *r, double x)
  */
 static int
 ev(const struct tn_cbor_item *c, const struct tn_cbor_item *v,
-    struct tn_error *err)
+    const struct tn_constraint_ctx *ctx, struct tn_error *err)
 {
 	uint64_t t = ctype(c);
 	const struct tn_cbor_item *p = cval(c), *f, *it;
@@ -1087,7 +1125,7 @@ ev(const struct tn_cbor_item *c, const struct tn_cbor_item *v,
 		f = field(p, "constraints");
 		it = f + 1;
 		for (uint32_t i = 0; i < f->count; i++) {
-			if ((rc = ev(it, v, err)) < 0)
+			if ((rc = ev(it, v, ctx, err)) < 0)
 				return rc;
 			if (t == TN_C_ALL && rc == EV_NO)
 				return EV_NO;
@@ -1097,9 +1135,53 @@ ev(const struct tn_cbor_item *c, const struct tn_cbor_item *v,
 		}
 		return t == TN_C_ALL ? EV_MATCH : EV_NO;
 	case TN_C_NOT:
-		if ((rc = ev(field(p, "constraint"), v, err)) < 0)
+		if ((rc = ev(field(p, "constraint"), v, ctx, err)) < 0)
 			return rc;
 		return !rc;
+	case TN_C_REGEX: {
+		struct tn_regex re;
+
+		if (!cv_str(v, &s, &n))
+			return EV_NO;
+		f = field(p, "pattern");
+		rc = tn_regex_compile(f->v.s.p, f->v.s.n, &re, err);
+		if (rc == TN_ERR_NOMEM)
+			return rc;
+		if (rc != TN_OK)
+			return tn_fail(err, TN_ERR_CONSTRAINT_NOT_SATISFIED,
+			    "Regex constraint holds an invalid pattern");
+		rc = tn_regex_match(&re, s, n, err);
+		tn_regex_free(&re);
+		return rc;
+	}
+	case TN_C_URL_PATTERN: {
+		struct tn_urlpattern up;
+
+		if (!cv_str(v, &s, &n))
+			return EV_NO;
+		rc = tn_urlpattern_compile(p->v.s.p, p->v.s.n, &up, err);
+		if (rc == TN_ERR_NOMEM)
+			return rc;
+		if (rc != TN_OK)
+			return tn_fail(err, TN_ERR_CONSTRAINT_NOT_SATISFIED,
+			    "UrlPattern constraint holds an invalid pattern");
+		rc = tn_urlpattern_match(&up, s, n, err);
+		tn_urlpattern_free(&up);
+		return rc;
+	}
+	case TN_C_URL_SAFE:
+		if (!cv_str(v, &s, &n))
+			return EV_NO;
+		return tn_urlsafe_check(p, s, n, err);
+	case TN_C_SHLEX:
+		if (!cv_str(v, &s, &n))
+			return EV_NO;
+		return tn_shlex_match(field(p, "allow"), s, n);
+	case TN_C_CEL:
+		f = field(p, "expression");
+		rc = tn_cel_eval(f->v.s.p, f->v.s.n, v, ctx != NULL &&
+		    ctx->have_now, ctx != NULL ? ctx->now : 0, err);
+		return rc;
 	default:
 		return ev_unsupported(t, err);
 	}
@@ -1108,6 +1190,14 @@ ev(const struct tn_cbor_item *c, const struct tn_cbor_item *v,
 int
 tn_constraint_check(const struct tn_cbor_item *c,
     const struct tn_cbor_item *v, struct tn_error *err)
+{
+	return tn_constraint_check_ctx(c, v, NULL, err);
+}
+
+int
+tn_constraint_check_ctx(const struct tn_cbor_item *c,
+    const struct tn_cbor_item *v, const struct tn_constraint_ctx *ctx,
+    struct tn_error *err)
 {
 	struct tn_error sub;
 	int rc;
@@ -1123,7 +1213,7 @@ tn_constraint_check(const struct tn_cbor_item *c,
 		    "%s constraint: value is not a Tenuo value "
 		    "(e.g. bytes that are not UTF-8)",
 		    tn_constraint_type_name(ctype(c)));
-	rc = ev(c, v, err);
+	rc = ev(c, v, ctx, err);
 	if (rc == TN_ERR_NOMEM)
 		return tn_fail(err, TN_ERR_NOMEM, "out of memory");
 	if (rc == EV_MATCH) {
@@ -1140,6 +1230,14 @@ tn_constraint_check(const struct tn_cbor_item *c,
 int
 tn_constraint_set_check(const struct tn_cbor_item *cset,
     const struct tn_cbor_item *args, struct tn_error *err)
+{
+	return tn_constraint_set_check_ctx(cset, args, NULL, err);
+}
+
+int
+tn_constraint_set_check_ctx(const struct tn_cbor_item *cset,
+    const struct tn_cbor_item *args, const struct tn_constraint_ctx *ctx,
+    struct tn_error *err)
 {
 	const struct tn_cbor_item *cons, *it;
 	struct tn_error sub;
@@ -1182,7 +1280,7 @@ tn_constraint_set_check(const struct tn_cbor_item *cset,
 			    "argument '%s' is required by a %s constraint "
 			    "but missing", name,
 			    tn_constraint_type_name(ctype(c)));
-		if ((rc = tn_constraint_check(c, v, &sub)) != TN_OK)
+		if ((rc = tn_constraint_check_ctx(c, v, ctx, &sub)) != TN_OK)
 			return tn_fail(err, rc, "argument '%s': %s", name,
 			    sub.reason);
 		it = tn_cbor_next(c);
@@ -1344,6 +1442,71 @@ att_subpath(const struct tn_cbor_item *p, const struct tn_cbor_item *c,
 	return TN_OK;
 }
 
+/* Evaluates the payload p of a validated type-t constraint on x. */
+static int
+ev_payload(uint64_t t, const struct tn_cbor_item *p,
+    const struct tn_cbor_item *x, struct tn_error *err)
+{
+	const uint8_t *s;
+	size_t n;
+	int rc;
+
+	if (!cv_str(x, &s, &n))
+		return EV_NO;
+	switch (t) {
+	case TN_C_REGEX: {
+		const struct tn_cbor_item *f = field(p, "pattern");
+		struct tn_regex re;
+
+		rc = tn_regex_compile(f->v.s.p, f->v.s.n, &re, err);
+		if (rc != TN_OK)
+			return rc == TN_ERR_NOMEM ? rc : EV_NO;
+		rc = tn_regex_match(&re, s, n, err);
+		tn_regex_free(&re);
+		return rc;
+	}
+	case TN_C_URL_PATTERN: {
+		struct tn_urlpattern up;
+
+		rc = tn_urlpattern_compile(p->v.s.p, p->v.s.n, &up, err);
+		if (rc != TN_OK)
+			return rc == TN_ERR_NOMEM ? rc : EV_NO;
+		rc = tn_urlpattern_match(&up, s, n, err);
+		tn_urlpattern_free(&up);
+		return rc;
+	}
+	case TN_C_URL_SAFE:
+		return tn_urlsafe_check(p, s, n, err);
+	case TN_C_SHLEX:
+		return tn_shlex_match(field(p, "allow"), s, n);
+	default:
+		return EV_NO;
+	}
+}
+
+static int
+att_urlpattern(const struct tn_cbor_item *p, const struct tn_cbor_item *c,
+    struct tn_error *err)
+{
+	struct tn_urlpattern pp, cp;
+	int rc;
+
+	if ((rc = tn_urlpattern_compile(p->v.s.p, p->v.s.n, &pp, NULL)) !=
+	    TN_OK)
+		return rc == TN_ERR_NOMEM ? rc : afail(err, "UrlPattern: "
+		    "invalid parent pattern");
+	if ((rc = tn_urlpattern_compile(c->v.s.p, c->v.s.n, &cp, NULL)) !=
+	    TN_OK) {
+		tn_urlpattern_free(&pp);
+		return rc == TN_ERR_NOMEM ? rc : afail(err, "UrlPattern: "
+		    "invalid child pattern");
+	}
+	rc = tn_urlpattern_attenuates(&pp, &cp, err);
+	tn_urlpattern_free(&pp);
+	tn_urlpattern_free(&cp);
+	return rc;
+}
+
 /* Parent type -> Exact child with value x. */
 static int
 att_to_exact(uint64_t pt, const struct tn_cbor_item *p,
@@ -1407,6 +1570,20 @@ att_to_exact(uint64_t pt, const struct tn_cbor_item *p,
 		return afail(err, "%s -> Exact: address is outside the "
 		    "network", pn);
 	}
+	case TN_C_REGEX:
+	case TN_C_URL_PATTERN:
+	case TN_C_URL_SAFE:
+	case TN_C_SHLEX:
+		if (!cv_str(x, &s, &n))
+			return afail(err, "%s -> Exact: value is not a "
+			    "string", pn);
+		rc = ev_payload(pt, p, x, NULL);
+		if (rc == TN_ERR_NOMEM)
+			return rc;
+		if (rc == EV_MATCH)
+			return TN_OK;
+		return afail(err, "%s -> Exact: the parent does not accept "
+		    "the value", pn);
 	default:
 		return afail(err, "%s -> %s is not a valid attenuation", pn,
 		    "Exact");
@@ -1434,6 +1611,8 @@ err_class(const struct tn_cbor_item *c)
 	case TN_C_SUBPATH:
 	case TN_C_CONTAINS:
 	case TN_C_SUBSET:
+		return 0;
+	case TN_C_SHLEX:
 		return 0;
 	case TN_C_CIDR:
 		return 1;
@@ -1593,10 +1772,6 @@ att(const struct tn_cbor_item *p, const struct tn_cbor_item *c,
 		    "(%s -> %s)", pn, cn);
 	if (ct == TN_C_WILDCARD)
 		return afail(err, "%s -> %s would widen the constraint", pn, cn);
-	if (!tn_constraint_type_supported(pt) ||
-	    !tn_constraint_type_supported(ct))
-		return afail(err, "%s -> %s: type not supported by this "
-		    "verifier", pn, cn);
 	if (ct == TN_C_EXACT)
 		return att_to_exact(pt, pv, field(cv, "value"), err);
 	if (pt != ct)
@@ -1636,6 +1811,28 @@ att(const struct tn_cbor_item *p, const struct tn_cbor_item *c,
 	case TN_C_NOT:
 		return att_not(field(pv, "constraint"),
 		    field(cv, "constraint"), err);
+	case TN_C_REGEX:
+		/* Deployed: equal pattern strings only. */
+		if (tn_cbor_value_eq(field(pv, "pattern"), field(cv, "pattern")))
+			return TN_OK;
+		return afail(err, "Regex: child pattern differs from the "
+		    "parent's (use Exact to narrow)");
+	case TN_C_SHLEX:
+		if (tn_shlex_subset(field(pv, "allow"), field(cv, "allow")))
+			return TN_OK;
+		return afail(err, "Shlex: child allows a program the parent "
+		    "does not");
+	case TN_C_URL_SAFE:
+		return tn_urlsafe_attenuates(pv, cv, err);
+	case TN_C_URL_PATTERN:
+		return att_urlpattern(pv, cv, err);
+	case TN_C_CEL: {
+		const struct tn_cbor_item *pe = field(pv, "expression");
+		const struct tn_cbor_item *ce = field(cv, "expression");
+
+		return tn_cel_attenuates(pe->v.s.p, pe->v.s.n, ce->v.s.p,
+		    ce->v.s.n, err);
+	}
 	default:
 		return afail(err, "%s -> %s is not a valid attenuation", pn, cn);
 	}

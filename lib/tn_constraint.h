@@ -16,8 +16,17 @@
  *   [12, {"constraints": [c...]}]               All
  *   [13, {"constraints": [c...]}]               Any
  *   [14, {"constraint": c}]                     Not
+ *   [5,  {"pattern": text}]                     Regex (tn_regex.h)
+ *   [9,  "https://api.example.com/v1/"]         UrlPattern (tn_url.h)
+ *   [15, {"expression": text, "parent_expression": text?}]  Cel (tn_cel.h)
  *   [16, null]                                  Wildcard
  *   [17, {"root": text, "case_sensitive": bool, "allow_equal": bool}]
+ *   [18, {"schemes": [text], "allow_domains": [text]|null,
+ *         "deny_domains": [text]|null, "allow_ports": [u16]|null,
+ *         "block_private": bool, "block_loopback": bool,
+ *         "block_metadata": bool, "block_reserved": bool,
+ *         "block_internal_tlds": bool}]          UrlSafe (tn_url.h)
+ *   [128, {"allow": [text]}]                    Shlex (tn_shlex.h)
  * A constraint set is {"constraints": {name: c, ...}, "allow_unknown": true}
  * with allow_unknown omitted when false.
  *
@@ -73,10 +82,9 @@ enum tn_constraint_type {
 const char	*tn_constraint_type_name(uint64_t type_id);
 
 /*
- * 1 if this verifier evaluates the type (Wildcard, Exact, Pattern, Range,
- * OneOf, Subpath, NotOneOf, Cidr, Contains, Subset, All, Any, Not), else 0.
- * Unsupported known types and unknown types are accepted by validation
- * but deny at evaluation and never attenuate.
+ * 1 if this verifier evaluates the type (every known type: 1-5, 7-18 and
+ * 128), else 0.  Unknown types are accepted by validation as opaque but
+ * deny at evaluation and never attenuate.
  */
 int	tn_constraint_type_supported(uint64_t type_id);
 
@@ -94,6 +102,16 @@ int	tn_constraint_validate(const struct tn_cbor_item *c,
 /* The same for a whole constraint set.  TN_OK or TN_ERR_MALFORMED. */
 int	tn_constraint_set_validate(const struct tn_cbor_item *cset,
 	    struct tn_error *err) __attribute__((warn_unused_result));
+
+/*
+ * What evaluation may need from the caller.  The library reads no clock:
+ * Cel's time functions use now (seconds since the epoch) when have_now is
+ * set and are an error (deny) otherwise.  A NULL context means "no clock".
+ */
+struct tn_constraint_ctx {
+	int	have_now;
+	int64_t	now;
+};
 
 /*
  * TN_OK if value v satisfies constraint c.  TN_ERR_CONSTRAINT_NOT_SATISFIED
@@ -117,6 +135,15 @@ int	tn_constraint_set_check(const struct tn_cbor_item *cset,
 	    const struct tn_cbor_item *args, struct tn_error *err)
 	    __attribute__((warn_unused_result));
 
+/* The same two checks with a caller context (may be NULL). */
+int	tn_constraint_check_ctx(const struct tn_cbor_item *c,
+	    const struct tn_cbor_item *v, const struct tn_constraint_ctx *ctx,
+	    struct tn_error *err) __attribute__((warn_unused_result));
+int	tn_constraint_set_check_ctx(const struct tn_cbor_item *cset,
+	    const struct tn_cbor_item *args,
+	    const struct tn_constraint_ctx *ctx, struct tn_error *err)
+	    __attribute__((warn_unused_result));
+
 /*
  * TN_OK if child accepts no value that parent rejects, by the normative
  * matrix as deployed: Wildcard -> anything; nothing -> Wildcard; Exact ->
@@ -126,7 +153,11 @@ int	tn_constraint_set_check(const struct tn_cbor_item *cset,
  * NotOneOf with more exclusions; Cidr -> subnet Cidr or Exact address;
  * Contains -> more requirements; Subset -> fewer allowed; All -> All
  * keeping every clause; Any -> Any whose every branch is covered; Not ->
- * Not of a wider inner constraint.  Every other pair, and every unknown or
+ * Not of a wider inner constraint; Regex -> identical Regex or Exact
+ * matching; UrlPattern -> narrower UrlPattern or Exact matching; UrlSafe
+ * -> UrlSafe at least as strict (field rules) or Exact safe URL; Shlex ->
+ * Shlex allowing fewer programs or Exact allowed command; Cel -> Cel
+ * "(parent) && (extra)".  Every other pair, and every unknown or
  * unsupported type (even an identical copy), is TN_ERR_ATTENUATION_INVALID.
  * Where deployed is unsound this is stricter (see tn_constraint.c).
  */
@@ -155,5 +186,15 @@ int	tn_constraint_set_attenuates(const struct tn_cbor_item *parent_set,
 size_t	tn_subpath_normalize(const uint8_t *path, size_t n, uint8_t *out);
 /* 1 if path is absolute in the deployed sense ("/..." or "C:\"/"C:/"). */
 int	tn_subpath_is_absolute(const uint8_t *path, size_t n);
+
+/*
+ * Deployed IpAddr / IpNetwork parsing, for Cel's net_in_cidr: 1 if ip is
+ * inside cidr, 0 if not (or of the other family), -1 if either does not
+ * parse.
+ */
+int	tn_constraint_ip_in_cidr(const uint8_t *ip, size_t ipn,
+	    const uint8_t *cidr, size_t cidrn);
+/* Cel's net_is_private: RFC 1918 IPv4, fc00::/7 IPv6; -1 not an IP. */
+int	tn_constraint_ip_is_private(const uint8_t *ip, size_t n);
 
 #endif /* TN_CONSTRAINT_H */

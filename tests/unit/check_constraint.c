@@ -789,20 +789,13 @@ START_TEST(test_constraint_subpath_normalize)
 }
 END_TEST
 
-START_TEST(test_constraint_unsupported_types_deny)
+START_TEST(test_constraint_unknown_types_deny)
 {
 	static const struct {
 		const char *c, *name;
 	} cases[] = {
-		{ "[5,{\"pattern\":\".*\"}]", "Regex (5)" },
-		{ "[9,\"https://*\"]", "UrlPattern (9)" },
-		{ "[15,{\"expression\":\"true\"}]", "Cel (15)" },
-		{ "[18,{}]", "UrlSafe (18)" },
-		{ "[128,{\"allow\":[\"ls\"]}]", "Shlex (128)" },
 		{ "[6,[]]", "Unknown (6)" },
 		{ "[99]", "Unknown (99)" },
-		{ "[14,{\"constraint\":[5,{\"pattern\":\"x\"}]}]",
-		    "Regex (5)" },
 		{ "[13,{\"constraints\":[[99]]}]", "Unknown (99)" },
 	};
 	struct tn_error e;
@@ -814,9 +807,14 @@ START_TEST(test_constraint_unsupported_types_deny)
 		    strstr(e.reason, "not supported") != NULL, "%s: %s",
 		    cases[i].c, e.reason);
 	}
-	/* Not over an unsupported constraint never flips to allow. */
-	DENY("[14,{\"constraint\":[5,{\"pattern\":\"nomatch\"}]}]", "\"x\"");
+	/* Every known type is evaluated now. */
+	for (uint64_t t = 1; t <= 255; t++)
+		ck_assert_int_eq(tn_constraint_type_supported(t),
+		    (t <= 18 && t != 6) || t == 128);
+	/* Not over an erroring constraint never flips to allow. */
 	DENY("[14,{\"constraint\":[14,{\"constraint\":[99]}]}]", "\"x\"");
+	DENY("[14,{\"constraint\":[9,\"https://a.example/*\"]}]",
+	    "\"not a url\"");
 	/* Any stops at the first error, as deployed. */
 	DENY("[13,{\"constraints\":[[99],[16,null]]}]", "\"x\"");
 	ALLOW("[13,{\"constraints\":[[16,null],[99]]}]", "\"x\"");
@@ -1098,11 +1096,12 @@ START_TEST(test_constraint_attenuation_unknown_never)
 	ATT_BAD("[99]", WILD);
 	ATT_BAD("[6,[]]", "[6,[]]");
 	ATT_BAD(PAT("*"), "[99]");
-	/* Known but unsupported here: never, even identical. */
-	ATT_BAD("[5,{\"pattern\":\"a\"}]", "[5,{\"pattern\":\"a\"}]");
-	ATT_BAD("[5,{\"pattern\":\"a\"}]", EXACT("\"a\""));
-	ATT_BAD("[15,{\"expression\":\"x\"}]", "[15,{\"expression\":\"x\"}]");
-	ATT_BAD("[128,{\"allow\":[]}]", "[128,{\"allow\":[]}]");
+	/* Known types now attenuate by their rules. */
+	ATT_OK("[5,{\"pattern\":\"a\"}]", "[5,{\"pattern\":\"a\"}]");
+	ATT_OK("[5,{\"pattern\":\"a\"}]", EXACT("\"a\""));
+	ATT_OK("[15,{\"expression\":\"x\"}]", "[15,{\"expression\":\"x\"}]");
+	ATT_OK("[128,{\"allow\":[]}]", "[128,{\"allow\":[]}]");
+	ATT_BAD("[5,{\"pattern\":\"a\"}]", "[99]");
 }
 END_TEST
 
@@ -1333,6 +1332,48 @@ START_TEST(test_constraint_spec_parser)
 }
 END_TEST
 
+START_TEST(test_constraint_nested_new_types)
+{
+	char *c = malloc(200000), *v;
+	size_t o = 0;
+	struct tn_error e;
+
+	ck_assert_ptr_nonnull(c);
+	/* 32 composites deep around UrlSafe, Regex, Shlex, Cel: valid. */
+	for (int i = 0; i < 31; i++)
+		o += (size_t)sprintf(c + o, i % 3 == 0 ?
+		    "[14,{\"constraint\":" : i % 3 == 1 ?
+		    "[12,{\"constraints\":[" : "[13,{\"constraints\":[");
+	o += (size_t)sprintf(c + o, "[12,{\"constraints\":[[18,{}],"
+	    "[5,{\"pattern\":\"^https://\"}],[9,\"https://*.example.com/*\"],"
+	    "[15,{\"expression\":\"value.size() > 3\"}]]}]");
+	for (int i = 30; i >= 0; i--)
+		o += (size_t)sprintf(c + o, i % 3 == 0 ? "}]" : "]}]");
+	c[o] = '\0';
+	ck_assert_int_eq(tn_constraint_validate(J(c), &e), TN_OK);
+	/* 11 Nots: odd, so the inner match is inverted. */
+	DENY(c, "\"https://api.example.com/x\"");
+	ALLOW(c, "\"http://127.0.0.1/\"");	/* inner false, inverted */
+	ATT_OK(c, c);
+	/* One more level is malformed. */
+	v = malloc(o + 64);
+	ck_assert_ptr_nonnull(v);
+	sprintf(v, "[14,{\"constraint\":%s}]", c);
+	ck_assert_int_eq(tn_constraint_validate(J(v), &e), TN_ERR_MALFORMED);
+	free(v);
+	/* Any over a huge list of Regex / Shlex branches. */
+	o = (size_t)sprintf(c, "[13,{\"constraints\":[");
+	for (int i = 0; i < 2000; i++)
+		o += (size_t)sprintf(c + o, "%s[128,{\"allow\":[\"b%d\"]}]",
+		    i ? "," : "", i);
+	o += (size_t)sprintf(c + o, ",[5,{\"pattern\":\"^z+$\"}]]}]");
+	ALLOW(c, "\"zzz\"");
+	ALLOW(c, "\"b1999 -x\"");
+	DENY(c, "\"b2000\"");
+	free(c);
+}
+END_TEST
+
 /* ------------------------------------------------------------ vectors */
 
 static json_t *vectors;
@@ -1440,8 +1481,8 @@ START_TEST(test_constraint_vectors_a19_a25)
 		int supported;
 	} ids[] = {
 		{ "A.19.1", 1 }, { "A.19.2", 1 }, { "A.19.3", 1 },
-		{ "A.25.1", 0 }, { "A.25.2", 1 }, { "A.25.3", 1 },
-		{ "A.25.4", 1 }, { "A.25.5", 0 }, { "A.25.6", 1 },
+		{ "A.25.1", 1 }, { "A.25.2", 1 }, { "A.25.3", 1 },
+		{ "A.25.4", 1 }, { "A.25.5", 1 }, { "A.25.6", 1 },
 		{ "A.25.7", 1 }, { "A.25.8", 1 },
 	};
 	struct tn_error e;
@@ -1537,7 +1578,7 @@ constraint_suite(void)
 	tcase_add_test(tc, test_constraint_subpath_containment);
 	tcase_add_test(tc, test_constraint_subpath_nul_byte);
 	tcase_add_test(tc, test_constraint_subpath_normalize);
-	tcase_add_test(tc, test_constraint_unsupported_types_deny);
+	tcase_add_test(tc, test_constraint_unknown_types_deny);
 	tcase_add_test(tc, test_constraint_reasons_hide_values);
 	tcase_add_test(tc, test_constraint_set_closed_world);
 	suite_add_tcase(s, tc);
@@ -1561,6 +1602,7 @@ constraint_suite(void)
 	tcase_add_test(tc, test_constraint_contains_subset);
 	tcase_add_test(tc, test_constraint_all_any_not);
 	tcase_add_test(tc, test_constraint_cidr);
+	tcase_add_test(tc, test_constraint_nested_new_types);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("spec");

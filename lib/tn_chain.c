@@ -283,6 +283,7 @@ tn_authorize(const struct tn_stack *st, const struct tn_call *call,
 	static const struct tn_cbor_item no_args = { .type = TN_CBOR_MAP,
 	    .size = 1, .count = 0 };
 	const struct tn_cbor_item *args = call->args ? call->args : &no_args;
+	struct tn_constraint_ctx ctx;
 	const struct tn_warrant *leaf;
 	const struct tn_cbor_item *cset;
 	unsigned windows = o->pop_max_windows ? o->pop_max_windows :
@@ -309,7 +310,10 @@ tn_authorize(const struct tn_stack *st, const struct tn_call *call,
 	    args, call->pop, o->now, windows, &window, err);
 	if (rc != TN_OK)
 		return rc;
-	if ((rc = tn_constraint_set_check(cset, args, err)) != TN_OK)
+	/* CEL's time functions read the same clock as the expiry checks. */
+	ctx.have_now = 1;
+	ctx.now = o->now;
+	if ((rc = tn_constraint_set_check_ctx(cset, args, &ctx, err)) != TN_OK)
 		return rc;
 	if (leaf->has_approval_gates) {
 		/* A gate nobody can open denies, as deployed Tenuo does. */

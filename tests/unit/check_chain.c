@@ -585,6 +585,74 @@ START_TEST(test_authorize_approval_gates)
 }
 END_TEST
 
+/* CEL time functions see the verifier's `now`, not a clock of their own. */
+START_TEST(test_authorize_cel_uses_now)
+{
+	struct party cp, holder;
+	struct tn_buf c, cs;
+	struct tn_cset_entry e;
+	struct tn_mint_tool tool;
+	struct tn_mint m;
+	struct tn_stack *st = calloc(1, sizeof(*st));
+	struct tn_warrant *w;
+	struct tn_verify_opts o;
+	struct tn_error err;
+	uint8_t *out, sig[64], *ab;
+	size_t n;
+	struct tn_cbor_doc args = doc_of("{\"x\": 1}", &ab);
+	struct tn_call call = { "read_file", 9, &args.items[0], sig, NULL, 0 };
+
+	party(&cp, 1);
+	party(&holder, 2);
+	tn_buf_init(&c, 1024);
+	tn_cbor_put_array(&c, 2);
+	tn_cbor_put_uint(&c, 15);
+	tn_cbor_put_map(&c, 1);
+	tn_cbor_put_cstr(&c, "expression");
+	tn_cbor_put_cstr(&c, "!time_is_expired('2024-01-01T00:10:00Z')");
+	e.arg = "x";
+	e.constraint = c.p;
+	e.len = c.len;
+	tn_buf_init(&cs, 1024);
+	tn_cset_encode(&cs, &e, 1, 0);
+	tool.name = "read_file";
+	tool.cset = cs.p;
+	tool.cset_len = cs.len;
+	memset(&m, 0, sizeof(m));
+	m.type = TN_WARRANT_EXECUTION;
+	memset(m.id, 0x31, sizeof(m.id));
+	memcpy(m.holder, holder.pk, 32);
+	m.issued_at = T0;
+	m.expires_at = T0 + 3600;
+	m.max_depth = 3;
+	m.tools = &tool;
+	m.ntools = 1;
+	ck_assert_int_eq(tn_warrant_mint(&m, cp.sk, &out, &n, &err), TN_OK);
+	ck_assert_msg(tn_warrant_decode(out, n, &w, &err) == TN_OK, "%s",
+	    err.reason);
+	ck_assert_int_eq(tn_stack_push(st, w, NULL), TN_OK);
+	tn_verify_opts_init(&o);
+	o.roots = (const uint8_t (*)[TN_KEY_LEN])cp.pk;
+	o.nroots = 1;
+	o.now = T0 + 60;
+	ck_assert_int_eq(tn_pop_sign(holder.sk, w->id, "read_file", 9,
+	    &args.items[0], o.now, sig, NULL), TN_OK);
+	ck_assert_msg(tn_authorize(st, &call, &o, NULL, &err) == TN_OK, "%s",
+	    err.reason);
+	o.now = T0 + 900;	/* past 00:10:00 */
+	ck_assert_int_eq(tn_pop_sign(holder.sk, w->id, "read_file", 9,
+	    &args.items[0], o.now, sig, NULL), TN_OK);
+	ck_assert_int_eq(tn_authorize(st, &call, &o, NULL, &err),
+	    TN_ERR_CONSTRAINT_NOT_SATISFIED);
+	free(out);
+	tn_buf_free(&c);
+	tn_buf_free(&cs);
+	tn_cbor_doc_free(&args);
+	free(ab);
+	tn_stack_free(st);
+}
+END_TEST
+
 static Suite *
 chain_suite(void)
 {
@@ -607,6 +675,7 @@ chain_suite(void)
 	tcase_add_test(a, test_authorize_flow);
 	tcase_add_test(a, test_authorize_issuer_leaf_refused);
 	tcase_add_test(a, test_authorize_approval_gates);
+	tcase_add_test(a, test_authorize_cel_uses_now);
 	suite_add_tcase(s, v);
 	suite_add_tcase(s, b);
 	suite_add_tcase(s, a);

@@ -307,7 +307,8 @@ tn_authorize(const struct tn_stack *st, const struct tn_call *call,
 		return tn_fail(err, TN_ERR_POP_FAILED,
 		    "proof-of-possession signature is missing");
 	rc = tn_pop_verify(leaf->holder, leaf->id, call->tool, call->toollen,
-	    args, call->pop, o->now, windows, &window, err);
+	    args, call->pop, o->has_pop_now ? o->pop_now : o->now, windows,
+	    &window, err);
 	if (rc != TN_OK)
 		return rc;
 	/* CEL's time functions read the same clock as the expiry checks. */

@@ -26,6 +26,13 @@ struct tn_verify_opts {
 	uint32_t		  tolerance_secs;	/* clock tolerance (30) */
 	unsigned		  pop_max_windows;	/* 2..10; 0: 5 */
 	const struct tn_srl	 *srl;		/* NULL: nothing revoked */
+	/*
+	 * PoP windows are tried around pop_now when has_pop_now is set
+	 * (tenuo-sidecar anchors them on the task's scheduled_time), else
+	 * around now.  Expiry and approvals are always checked at now.
+	 */
+	int			  has_pop_now;
+	int64_t			  pop_now;
 };
 
 /* Fills opts with defaults: tolerance 30 s, 5 PoP windows, depth 64. */

@@ -36,7 +36,7 @@ HARDEN	:= -fstack-protector-strong -fPIE
 CFLAGS_BASE := -std=c11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) -MMD -MP
 LDFLAGS_BASE := -pie -Wl,-z,relro,-z,now $(SANFLAGS)
 
-PKGS_LIB := libsodium zlib libcrypto libpcre2-8
+PKGS_LIB := libsodium zlib libcrypto libpcre2-8 libidn2
 LIB_CFLAGS := $(shell pkg-config --cflags $(PKGS_LIB) 2>/dev/null)
 LIB_LIBS := $(shell pkg-config --libs $(PKGS_LIB) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -47,7 +47,8 @@ JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 # Debian packages: build, tests, benchmarks.  Keep in step with README.md.
 DEB_PKGS := build-essential pkg-config libsodium-dev libssl-dev zlib1g-dev \
 	    check libsubunit-dev libjansson-dev libnghttp2-dev libev-dev \
-	    libprotobuf-c-dev protobuf-c-compiler libpcre2-dev libgrpc-dev \
+	    libprotobuf-c-dev protobuf-c-compiler libpcre2-dev libidn2-dev \
+	    libgrpc-dev \
 	    nghttp2-client nghttp2-proxy valgrind clang python3 \
 	    libclang-rt-14-dev
 

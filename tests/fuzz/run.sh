@@ -9,7 +9,7 @@ out=build/fuzz
 mkdir -p "$out"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 libsrc=$(ls lib/*.c)
-libs=$(pkg-config --libs libsodium zlib libcrypto libpcre2-8)
+libs=$(pkg-config --libs libsodium zlib libcrypto libpcre2-8 libidn2)
 
 # Seed corpora: every envelope, payload and stack in the vectors.
 corpus=$out/corpus

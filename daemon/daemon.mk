@@ -4,7 +4,8 @@
 #   make daemon-all          build $(B)/tenuo-sidecar and the test programs
 #   make test-daemon-unit    Check suites: config, grpc framing
 #   make test-daemon-int     the sidecar between a gRPC backend and client,
-#                            h2c and TLS
+#                            h2c and TLS; then at scale (2000 long polls,
+#                            SIGHUP under load, keepalive)
 
 NGHTTP2_CFLAGS := $(shell pkg-config --cflags libnghttp2 2>/dev/null)
 NGHTTP2_LIBS := $(shell pkg-config --libs libnghttp2 2>/dev/null)
@@ -71,10 +72,11 @@ $(DTEST_CLIENT): $(B)/tests/daemon/grpcclient.o
 test-daemon-unit: $(DTEST_CHECK_BIN)
 	@sh $(DTEST_DIR)/run-unit.sh $(DTEST_CHECK_BIN)
 
-# run-int.sh: h2c; run-tls.sh: TLS on both sides (throwaway certificates).
+# run-int.sh: h2c; run-tls.sh: TLS on both sides (throwaway certificates);
+# run-scale.sh: long polls by the thousand, SIGHUP under load, keepalive.
 test-daemon-int: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT)
-	@rc=0; for t in run-int.sh run-tls.sh; do \
-	    SIDECAR=$(SIDECAR) BACKEND=$(DTEST_BACKEND) \
+	@rc=0; for t in run-int.sh run-tls.sh run-scale.sh; do \
+	    SIDECAR=$(SIDECAR) BACKEND=$(DTEST_BACKEND) SANITIZE=$(SANITIZE) \
 	    CLIENT=$(DTEST_CLIENT) sh $(DTEST_DIR)/$$t || rc=1; \
 	done; exit $$rc
 

@@ -27,6 +27,7 @@
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
+#include "probe.h"
 #include "proxy.h"
 #include "sdnotify.h"
 #include "version.h"
@@ -57,7 +58,7 @@ main_config(void)
 static int
 main_ready(void)
 {
-	return !stopping && cur != NULL && px_upstream_ok();
+	return !stopping && cur != NULL && probe_ok();
 }
 
 static void
@@ -179,7 +180,7 @@ main_stop(void)
 	    px_pair_count(), grace);
 	audit_event_config("stopping", conf_path, NULL);
 	listen_close_all();
-	px_probe_stop();
+	probe_stop();
 	px_drain_all();
 	ev_timer_init(&drain_poll, main_drain_check, 0., MAIN_DRAIN_POLL_S);
 	ev_timer_init(&drain_deadline, main_drain_expired, grace, 0.);
@@ -259,7 +260,7 @@ main_run(void)
 	if (main_listen(cur) == -1)
 		fatalx("cannot listen");
 	main_signals();
-	px_probe_start(loop, main_config);
+	probe_start(loop, main_config);
 	log_info("tenuo-sidecar %s: forwarding to %s (%s)", SIDECAR_VERSION,
 	    cur->upstream, cur->up_tls != NULL ? "TLS" : "h2c");
 	if (cur->up_tls != NULL)
@@ -271,7 +272,7 @@ main_run(void)
 	audit_event_config("started", conf_path, NULL);
 	(void)sd_notifyf("READY=1\nSTATUS=serving, upstream %s", cur->upstream);
 	ev_run(loop, 0);
-	px_probe_stop();
+	probe_stop();
 	px_close_all();
 	admin_close_all(loop);
 	listen_close_all();

@@ -137,6 +137,13 @@ metrics_format(uint64_t audit_drops, int ready)
 	    "Upstream connections lost", metrics.upstream_failures);
 	mb_counter(&b, "upstream_connected", "gauge",
 	    "Upstream connections open", metrics.upstream_connected);
+	mb_counter(&b, "upstream_goaways_total", "counter",
+	    "GOAWAY frames from the frontend", metrics.upstream_goaways);
+	mb_counter(&b, "upstream_pings_total", "counter",
+	    "Keepalive PINGs sent upstream", metrics.upstream_pings);
+	mb_counter(&b, "streams_replayed_total", "counter",
+	    "Streams refused unseen by a frontend going away and sent again",
+	    metrics.streams_replayed);
 	mb_counter(&b, "upstream_tls_failures_total", "counter",
 	    "Upstream TLS handshakes that failed or timed out",
 	    metrics.upstream_tls_failures);

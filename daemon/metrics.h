@@ -24,6 +24,9 @@ struct metrics {
 	uint64_t	upstream_connect_failures;
 	uint64_t	upstream_failures;
 	uint64_t	upstream_connected;	/* gauge */
+	uint64_t	upstream_goaways;
+	uint64_t	upstream_pings;
+	uint64_t	streams_replayed;
 	uint64_t	upstream_tls_failures;
 	uint64_t	downstream_tls_failures;
 	uint64_t	unavailable_sent;

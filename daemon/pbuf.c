@@ -6,7 +6,8 @@
 
 #include "pbuf.h"
 
-#define PBUF_MIN	4096
+#define PBUF_MIN	4096	/* idle streams keep up to 4 * PBUF_MIN */
+#define PBUF_FIRST	256	/* a first, small append gets this rounding */
 
 void
 pbuf_init(struct pbuf *b, size_t max)
@@ -40,7 +41,9 @@ pbuf_append(struct pbuf *b, const uint8_t *d, size_t n)
 	}
 	need = b->off + b->len + n;
 	if (need > b->cap) {
-		ncap = b->cap ? b->cap : PBUF_MIN;
+		/* small first messages (a long poll's request) stay small */
+		ncap = b->cap ? b->cap : (need + PBUF_FIRST - 1) /
+		    PBUF_FIRST * PBUF_FIRST;
 		while (ncap < need)
 			ncap *= 2;
 		if (ncap > b->max)
@@ -56,13 +59,31 @@ pbuf_append(struct pbuf *b, const uint8_t *d, size_t n)
 }
 
 size_t
+pbuf_peek(const struct pbuf *b, size_t off, uint8_t *out, size_t n)
+{
+	if (off >= b->len)
+		return 0;
+	if (n > b->len - off)
+		n = b->len - off;
+	memcpy(out, b->p + b->off + off, n);
+	return n;
+}
+
+size_t
 pbuf_take(struct pbuf *b, uint8_t *out, size_t n)
+{
+	n = pbuf_peek(b, 0, out, n);
+	pbuf_drop(b, n);
+	return n;
+}
+
+void
+pbuf_drop(struct pbuf *b, size_t n)
 {
 	if (n > b->len)
 		n = b->len;
 	if (n == 0)
-		return 0;
-	memcpy(out, b->p + b->off, n);
+		return;
 	b->off += n;
 	b->len -= n;
 	if (b->len == 0) {
@@ -73,5 +94,4 @@ pbuf_take(struct pbuf *b, uint8_t *out, size_t n)
 			b->cap = 0;
 		}
 	}
-	return n;
 }

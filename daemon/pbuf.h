@@ -26,5 +26,12 @@ int	pbuf_append(struct pbuf *, const uint8_t *, size_t)
 	    __attribute__((warn_unused_result));
 /* Copies up to n bytes out and drops them; returns how many. */
 size_t	pbuf_take(struct pbuf *, uint8_t *, size_t);
+/*
+ * Copies up to n unread bytes starting off bytes in, leaving them queued
+ * (a stream keeps what it sent until it knows it need not resend).
+ */
+size_t	pbuf_peek(const struct pbuf *, size_t off, uint8_t *, size_t n);
+/* Discards up to n unread bytes from the front. */
+void	pbuf_drop(struct pbuf *, size_t n);
 
 #endif /* PBUF_H */

@@ -10,10 +10,28 @@
  * Flow control: both sessions run with automatic WINDOW_UPDATE off.
  * Bytes a peer sends us are "consumed" (their window reopened) only when
  * the other side has taken them, so each stream buffers at most one
- * stream window per direction and each connection at most one connection
- * window: a slow reader stalls its writer instead of growing our memory.
- * An empty buffer defers the other side's DATA (NGHTTP2_ERR_DEFERRED)
- * until bytes arrive.
+ * stream window per direction (plus PX_REPLAY_MAX of request bytes kept
+ * for a resend) and each connection at most one connection window: a
+ * slow reader stalls its writer instead of growing our memory.  An empty
+ * buffer defers the other side's DATA (NGHTTP2_ERR_DEFERRED) until bytes
+ * arrive.
+ *
+ * Upstream GOAWAY: the connection that got it keeps carrying the streams
+ * the frontend accepted (up to its last-stream-id) on the pair's
+ * draining list, and the next new stream opens a fresh connection.  A
+ * stream above the last-stream-id (refused, so never seen by the
+ * frontend) is sent again on the fresh connection when its request is
+ * still at hand (headers and at most PX_REPLAY_MAX body bytes, kept until
+ * the response starts); the worker sees neither.
+ *
+ * Shutdown: the worker first gets a GOAWAY announcing the end (last
+ * stream 2^31-1, RFC 9113 section 6.8), so requests already on the wire
+ * are still served; PX_DRAIN_NOTICE_S later the final GOAWAY names the
+ * last stream we took, and those streams run to their end.
+ *
+ * Socket watchers follow what TLS asks for (tls_events()): a write that
+ * waits on a read waits for readability only, and the other way round,
+ * so no watcher fires over and over while nothing can progress.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -33,6 +51,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pbuf.h"
+#include "probe.h"
 #include "proxy.h"
 #include "tls.h"
 
@@ -56,6 +75,8 @@
 #define S_RESP_DEFERRED	0x0040
 #define S_PENDING	0x0080	/* waiting for the upstream connection */
 #define S_UP_DONE	0x0100	/* upstream side finished or abandoned */
+#define S_REPLAY	0x0200	/* request kept whole: it can be resent */
+#define S_REPLAYED	0x0400	/* resent once already */
 
 struct px_hdrs {
 	nghttp2_nv	*nv;
@@ -64,22 +85,43 @@ struct px_hdrs {
 };
 
 struct px_pair;
+struct px_up;
 
 struct px_stream {
 	TAILQ_ENTRY(px_stream)	 entry;
 	struct px_pair		*pair;
 	int32_t			 down_id;
 	int32_t			 up_id;
-	nghttp2_session		*up;	/* the session up_id lives on */
+	struct px_up		*up;	/* the connection up_id lives on */
 	unsigned		 flags;
-	struct px_hdrs		 req_hdrs;
+	struct px_hdrs		 req_hdrs;	/* kept while S_REPLAY */
 	struct px_hdrs		 req_trailers;
 	struct px_hdrs		 resp_hdrs;
 	struct px_hdrs		 resp_trailers;
-	struct pbuf		 req;
+	struct pbuf		 req;	/* sent bytes stay while S_REPLAY */
+	size_t			 req_sent;	/* bytes of req already sent */
 	struct pbuf		 resp;
 	int			 grpc_status;	/* -1 until seen */
 	char			*path;
+};
+
+/*
+ * One upstream connection.  The pair's current one (p->up) is being set
+ * up or takes new streams; one that got GOAWAY sits on p->draining until
+ * its last stream ends.  Owned by the pair.
+ */
+struct px_up {
+	LIST_ENTRY(px_up)	 entry;		/* p->draining */
+	struct px_pair		*pair;
+	int			 fd;
+	ev_io			 rd, wr;
+	struct tls_conn		*tls;		/* NULL: h2c */
+	nghttp2_session		*sess;		/* NULL until connected */
+	ev_timer		 ping;		/* keepalive, then its timeout */
+	int			 ping_out;
+	int			 draining;
+	unsigned		 nstreams;	/* streams with S_UP_OPEN */
+	char			 err[PX_REASON_MAX];	/* send error */
 };
 
 enum px_up_state {
@@ -103,21 +145,15 @@ struct px_pair {
 	ev_io			 drd, dwr;
 	struct tls_conn		*dtls;		/* NULL: h2c */
 	int			 dready;	/* TLS handshake done */
-	ev_timer		 dtimer;	/* TLS handshake timeout */
+	ev_timer		 dtimer;	/* TLS handshake; drain notice */
 	nghttp2_session		*down;
 	int			 draining;
 
 	enum px_up_state	 ustate;
-	int			 ufd;
+	struct px_up		*up;		/* NULL when idle or backing off */
+	LIST_HEAD(, px_up)	 old;		/* draining after GOAWAY */
 	size_t			 uaddr;		/* address being tried */
-	ev_io			 urd, uwr;
-	struct tls_conn		*utls;		/* NULL: h2c */
-	char			 uerr[PX_REASON_MAX];	/* send error */
 	ev_timer		 utimer;	/* connect/handshake, backoff */
-	ev_timer		 ping;
-	int			 ping_out;
-	nghttp2_session		*up;
-	int			 up_goaway;
 	unsigned		 backoff_ms;
 	char			 up_reason[PX_REASON_MAX];
 	int			 closing;
@@ -126,12 +162,12 @@ struct px_pair {
 static LIST_HEAD(, px_pair)	pairs = LIST_HEAD_INITIALIZER(pairs);
 static unsigned			npairs;
 static unsigned			nbackoff;
-static int			up_ok;		/* last upstream result */
 static unsigned long		next_pair_id;
 
 static void	px_pair_flush(struct px_pair *);
 static void	px_pair_close(struct px_pair *);
 static void	px_up_connect(struct px_pair *);
+static void	px_d_request(struct px_pair *, struct px_stream *);
 static void	px_stream_submit(struct px_stream *);
 static void	px_stream_fail(struct px_stream *, const char *);
 
@@ -258,7 +294,8 @@ px_stream_new(struct px_pair *p, int32_t down_id)
 	s->pair = p;
 	s->down_id = down_id;
 	s->grpc_status = -1;
-	pbuf_init(&s->req, PX_STREAM_WINDOW);
+	s->flags = S_REPLAY;
+	pbuf_init(&s->req, PX_STREAM_WINDOW + PX_REPLAY_MAX);
 	pbuf_init(&s->resp, PX_STREAM_WINDOW);
 	TAILQ_INSERT_TAIL(&p->streams, s, entry);
 	p->nstreams++;
@@ -294,6 +331,16 @@ px_stream_maybe_free(struct px_stream *s)
 		px_stream_free(s);
 }
 
+/* The stream is no longer open on its upstream connection. */
+static void
+px_stream_unlink(struct px_stream *s)
+{
+	if (!(s->flags & S_UP_OPEN))
+		return;
+	s->flags &= ~(unsigned)S_UP_OPEN;
+	s->up->nstreams--;
+}
+
 /* Reopens the upstream window for n bytes we have passed downstream. */
 static void
 px_up_consume(struct px_stream *s, size_t n)
@@ -301,9 +348,9 @@ px_up_consume(struct px_stream *s, size_t n)
 	if (s->up == NULL || n == 0)
 		return;
 	if (s->flags & S_UP_OPEN)
-		(void)nghttp2_session_consume(s->up, s->up_id, n);
+		(void)nghttp2_session_consume(s->up->sess, s->up_id, n);
 	else
-		(void)nghttp2_session_consume_connection(s->up, n);
+		(void)nghttp2_session_consume_connection(s->up->sess, n);
 }
 
 /* Reopens the downstream window for n bytes taken off this stream. */
@@ -320,13 +367,27 @@ px_down_consume(struct px_stream *s, size_t n)
 		(void)nghttp2_session_consume_connection(down, n);
 }
 
+/* Forgets the request kept for a resend: the frontend has seen it. */
+static void
+px_replay_release(struct px_stream *s)
+{
+	if (!(s->flags & S_REPLAY))
+		return;
+	s->flags &= ~(unsigned)S_REPLAY;
+	pbuf_drop(&s->req, s->req_sent);
+	s->req_sent = 0;
+	px_hdrs_free(&s->req_hdrs);
+}
+
 /* Drops whatever the worker sent that can no longer go upstream. */
 static void
 px_stream_drop_req(struct px_stream *s)
 {
-	size_t	n = s->req.len;
+	size_t	n = s->req.len - s->req_sent;	/* not consumed yet */
 
 	pbuf_free(&s->req);
+	s->req_sent = 0;
+	s->flags &= ~(unsigned)S_REPLAY;
 	px_down_consume(s, n);
 }
 
@@ -345,10 +406,63 @@ px_resume_req(struct px_stream *s)
 	if (!(s->flags & S_REQ_DEFERRED) || !(s->flags & S_UP_OPEN))
 		return;
 	s->flags &= ~(unsigned)S_REQ_DEFERRED;
-	(void)nghttp2_session_resume_data(s->up, s->up_id);
+	(void)nghttp2_session_resume_data(s->up->sess, s->up_id);
+}
+
+/* A stream the frontend refused unseen, with its request still whole. */
+static int
+px_stream_can_replay(const struct px_stream *s, uint32_t code)
+{
+	return code == NGHTTP2_REFUSED_STREAM && (s->flags & S_REPLAY) &&
+	    !(s->flags & (S_REPLAYED | S_DOWN_CLOSED | S_RESP_STARTED)) &&
+	    s->req_hdrs.n > 0 && s->resp_hdrs.n == 0;
+}
+
+/* Sends the request again, on the pair's current (or a new) connection. */
+static void
+px_stream_replay(struct px_stream *s)
+{
+	log_debug("%s: stream %d refused by the frontend unseen: sending it "
+	    "again", s->pair->peer, s->down_id);
+	metrics.streams_replayed++;
+	px_stream_unlink(s);
+	s->flags |= S_REPLAYED;
+	s->flags &= ~(unsigned)S_REQ_DEFERRED;
+	s->up = NULL;
+	s->up_id = 0;
+	s->req_sent = 0;
+	px_d_request(s->pair, s);
 }
 
 /* --------------------------------------------- data providers (copying) */
+
+/*
+ * The end of one read of a body of which left bytes remain: EOF (and
+ * the trailers) once the sender ended and all is out, else a deferral
+ * while the buffer is empty.
+ */
+static ssize_t
+px_body_end(nghttp2_session *sess, struct px_stream *s, int32_t id,
+    size_t n, size_t left, int req, uint32_t *dflags)
+{
+	const struct px_hdrs	*tr = req ? &s->req_trailers :
+				    &s->resp_trailers;
+
+	if (left == 0 && (s->flags & (req ? S_REQ_END : S_RESP_END))) {
+		*dflags |= NGHTTP2_DATA_FLAG_EOF;
+		if (tr->n > 0) {
+			*dflags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+			if (nghttp2_submit_trailer(sess, id, tr->nv, tr->n) != 0)
+				return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+		}
+		return (ssize_t)n;
+	}
+	if (n == 0) {
+		s->flags |= req ? S_REQ_DEFERRED : S_RESP_DEFERRED;
+		return NGHTTP2_ERR_DEFERRED;
+	}
+	return (ssize_t)n;
+}
 
 /* Downstream response body: bytes from upstream, then trailers. */
 static ssize_t
@@ -362,25 +476,15 @@ px_resp_read(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t len,
 	n = pbuf_take(&s->resp, buf, len);
 	px_up_consume(s, n);
 	metrics.bytes_to_downstream += n;
-	if (s->resp.len == 0 && (s->flags & S_RESP_END)) {
-		*dflags |= NGHTTP2_DATA_FLAG_EOF;
-		if (s->resp_trailers.n > 0) {
-			*dflags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-			px_note_status(s, &s->resp_trailers);
-			if (nghttp2_submit_trailer(sess, id,
-			    s->resp_trailers.nv, s->resp_trailers.n) != 0)
-				return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-		}
-		return (ssize_t)n;
-	}
-	if (n == 0) {
-		s->flags |= S_RESP_DEFERRED;
-		return NGHTTP2_ERR_DEFERRED;
-	}
-	return (ssize_t)n;
+	if (s->resp.len == 0 && (s->flags & S_RESP_END))
+		px_note_status(s, &s->resp_trailers);
+	return px_body_end(sess, s, id, n, s->resp.len, 0, dflags);
 }
 
-/* Upstream request body: bytes from the worker, then its trailers. */
+/*
+ * Upstream request body: bytes from the worker, then its trailers.  Sent
+ * bytes stay queued while the request may have to be sent again.
+ */
 static ssize_t
 px_req_read(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t len,
     uint32_t *dflags, nghttp2_data_source *src, void *ud)
@@ -389,24 +493,17 @@ px_req_read(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t len,
 	size_t			 n;
 
 	(void)ud;
-	n = pbuf_take(&s->req, buf, len);
+	n = pbuf_peek(&s->req, s->req_sent, buf, len);
+	s->req_sent += n;
 	px_down_consume(s, n);
 	metrics.bytes_to_upstream += n;
-	if (s->req.len == 0 && (s->flags & S_REQ_END)) {
-		*dflags |= NGHTTP2_DATA_FLAG_EOF;
-		if (s->req_trailers.n > 0) {
-			*dflags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-			if (nghttp2_submit_trailer(sess, id,
-			    s->req_trailers.nv, s->req_trailers.n) != 0)
-				return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-		}
-		return (ssize_t)n;
+	if (!(s->flags & S_REPLAY) || s->req_sent > PX_REPLAY_MAX) {
+		px_replay_release(s);
+		pbuf_drop(&s->req, s->req_sent);
+		s->req_sent = 0;
 	}
-	if (n == 0) {
-		s->flags |= S_REQ_DEFERRED;
-		return NGHTTP2_ERR_DEFERRED;
-	}
-	return (ssize_t)n;
+	return px_body_end(sess, s, id, n, s->req.len - s->req_sent, 1,
+	    dflags);
 }
 
 /* ------------------------------------------- gRPC errors we synthesize */
@@ -421,8 +518,9 @@ px_stream_fail(struct px_stream *s, const char *msg)
 {
 	struct px_hdrs	h;
 
+	px_stream_unlink(s);
 	s->flags |= S_UP_DONE;
-	s->flags &= ~(unsigned)(S_UP_OPEN | S_PENDING);
+	s->flags &= ~(unsigned)S_PENDING;
 	px_stream_drop_req(s);
 	s->up = NULL;
 	if ((s->flags & S_DOWN_CLOSED) || (s->flags & S_RESP_END))
@@ -534,12 +632,11 @@ static ssize_t
 px_u_send(nghttp2_session *sess, const uint8_t *data, size_t len,
     int flags, void *ud)
 {
-	struct px_pair	*p = ud;
+	struct px_up	*u = ud;
 
 	(void)sess;
 	(void)flags;
-	return px_io_send(p->ufd, p->utls, data, len, p->uerr,
-	    sizeof(p->uerr));
+	return px_io_send(u->fd, u->tls, data, len, u->err, sizeof(u->err));
 }
 
 static int
@@ -557,27 +654,33 @@ px_d_begin_headers(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 	return 0;
 }
 
+/*
+ * One header field into the stream's request (down) or response headers
+ * or trailers; over the caps, the stream is reset.
+ */
 static int
-px_d_header(nghttp2_session *sess, const nghttp2_frame *f,
-    nghttp2_rcbuf *name, nghttp2_rcbuf *value, uint8_t flags, void *ud)
+px_header(nghttp2_session *sess, const nghttp2_frame *f,
+    nghttp2_rcbuf *name, nghttp2_rcbuf *value, int down)
 {
 	struct px_stream	*s;
 	struct px_hdrs		*h;
 	nghttp2_vec		 n, v;
 
-	(void)flags;
-	(void)ud;
 	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
 	if (s == NULL || f->hd.type != NGHTTP2_HEADERS)
 		return 0;
-	h = f->headers.cat == NGHTTP2_HCAT_REQUEST ? &s->req_hdrs :
-	    &s->req_trailers;
+	if (down)
+		h = f->headers.cat == NGHTTP2_HCAT_REQUEST ? &s->req_hdrs :
+		    &s->req_trailers;
+	else
+		h = f->headers.cat == NGHTTP2_HCAT_RESPONSE ? &s->resp_hdrs :
+		    &s->resp_trailers;
 	n = nghttp2_rcbuf_get_buf(name);
 	v = nghttp2_rcbuf_get_buf(value);
 	if (px_hdrs_add(h, n.base, n.len, v.base, v.len) == -1) {
-		log_warnx("%s: stream %d: request headers over the limit "
-		    "(%d fields, %d bytes)", s->pair->peer, s->down_id,
-		    PX_HDR_MAX_N, PX_HDR_MAX_BYTES);
+		log_warnx("%s: stream %d: %s headers over the limit (%d "
+		    "fields, %d bytes)", s->pair->peer, s->down_id, down ?
+		    "request" : "response", PX_HDR_MAX_N, PX_HDR_MAX_BYTES);
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	}
 	if (h == &s->req_hdrs && n.len == 5 && memcmp(n.base, ":path", 5) == 0
@@ -586,15 +689,53 @@ px_d_header(nghttp2_session *sess, const nghttp2_frame *f,
 	return 0;
 }
 
+static int
+px_d_header(nghttp2_session *sess, const nghttp2_frame *f,
+    nghttp2_rcbuf *name, nghttp2_rcbuf *value, uint8_t flags, void *ud)
+{
+	(void)flags;
+	(void)ud;
+	return px_header(sess, f, name, value, 1);
+}
+
+/*
+ * DATA from the worker (down) or the frontend into the stream's buffer
+ * for the other side; bytes nobody will take are consumed at once.
+ */
+static int
+px_data_chunk(nghttp2_session *sess, int32_t id, const uint8_t *data,
+    size_t len, int down)
+{
+	struct px_stream	*s;
+
+	s = nghttp2_session_get_stream_user_data(sess, id);
+	if (s == NULL || (s->flags & (down ? S_UP_DONE : S_DOWN_CLOSED))) {
+		(void)nghttp2_session_consume(sess, id, len);
+		return 0;
+	}
+	if (pbuf_append(down ? &s->req : &s->resp, data, len) == -1) {
+		(void)nghttp2_session_consume(sess, id, len);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	if (down)
+		px_resume_req(s);
+	else
+		px_resume_resp(s);
+	return 0;
+}
+
+static int
+px_d_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
+    const uint8_t *data, size_t len, void *ud)
+{
+	(void)flags;
+	(void)ud;
+	return px_data_chunk(sess, id, data, len, 1);
+}
+
 static void
 px_d_request(struct px_pair *p, struct px_stream *s)
 {
-	if (p->up_goaway) {
-		(void)nghttp2_submit_rst_stream(p->down, NGHTTP2_FLAG_NONE,
-		    s->down_id, NGHTTP2_REFUSED_STREAM);
-		s->flags |= S_UP_DONE;
-		return;
-	}
 	switch (p->ustate) {
 	case UP_CONNECTED:
 		px_stream_submit(s);
@@ -634,27 +775,6 @@ px_d_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 }
 
 static int
-px_d_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
-    const uint8_t *data, size_t len, void *ud)
-{
-	struct px_stream	*s;
-
-	(void)flags;
-	(void)ud;
-	s = nghttp2_session_get_stream_user_data(sess, id);
-	if (s == NULL || (s->flags & S_UP_DONE)) {
-		(void)nghttp2_session_consume(sess, id, len);
-		return 0;
-	}
-	if (pbuf_append(&s->req, data, len) == -1) {
-		(void)nghttp2_session_consume(sess, id, len);
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	}
-	px_resume_req(s);
-	return 0;
-}
-
-static int
 px_d_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
     void *ud)
 {
@@ -668,7 +788,7 @@ px_d_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
 	if (code != NGHTTP2_NO_ERROR)
 		metrics.rst_from_downstream++;
 	if (s->flags & S_UP_OPEN) {
-		(void)nghttp2_submit_rst_stream(s->up, NGHTTP2_FLAG_NONE,
+		(void)nghttp2_submit_rst_stream(s->up->sess, NGHTTP2_FLAG_NONE,
 		    s->up_id, code == NGHTTP2_NO_ERROR ? NGHTTP2_CANCEL :
 		    code);
 	}
@@ -692,25 +812,9 @@ static int
 px_u_header(nghttp2_session *sess, const nghttp2_frame *f,
     nghttp2_rcbuf *name, nghttp2_rcbuf *value, uint8_t flags, void *ud)
 {
-	struct px_stream	*s;
-	struct px_hdrs		*h;
-	nghttp2_vec		 n, v;
-
 	(void)flags;
 	(void)ud;
-	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
-	if (s == NULL || f->hd.type != NGHTTP2_HEADERS)
-		return 0;
-	h = f->headers.cat == NGHTTP2_HCAT_RESPONSE ? &s->resp_hdrs :
-	    &s->resp_trailers;
-	n = nghttp2_rcbuf_get_buf(name);
-	v = nghttp2_rcbuf_get_buf(value);
-	if (px_hdrs_add(h, n.base, n.len, v.base, v.len) == -1) {
-		log_warnx("%s: stream %d: response headers over the limit",
-		    s->pair->peer, s->down_id);
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	}
-	return 0;
+	return px_header(sess, f, name, value, 0);
 }
 
 static void
@@ -719,6 +823,7 @@ px_u_response(struct px_stream *s, int end)
 	nghttp2_data_provider	prd;
 	int			rv;
 
+	px_replay_release(s);
 	if (s->flags & S_DOWN_CLOSED)
 		return;
 	prd.source.ptr = s;
@@ -736,32 +841,52 @@ px_u_response(struct px_stream *s, int end)
 	px_hdrs_free(&s->resp_hdrs);
 }
 
+/*
+ * The frontend is going away: its streams up to last_stream_id go on
+ * here, and the pair's next stream opens a fresh connection (nghttp2
+ * closes the streams above it as REFUSED_STREAM, which we resend).
+ */
 static void
-px_u_goaway(struct px_pair *p, const nghttp2_goaway *g)
+px_u_goaway(struct px_up *u, const nghttp2_goaway *g)
 {
-	log_info("%s: upstream sent GOAWAY (error %u, last stream %d); "
-	    "telling the worker to reconnect", p->peer, g->error_code,
-	    g->last_stream_id);
+	struct px_pair	*p = u->pair;
+
+	metrics.upstream_goaways++;
 	audit_event_conn("upstream_goaway", p->peer, p->cf->upstream, NULL);
-	p->up_goaway = 1;
-	(void)nghttp2_submit_goaway(p->down, NGHTTP2_FLAG_NONE,
-	    nghttp2_session_get_last_proc_stream_id(p->down),
-	    NGHTTP2_NO_ERROR, NULL, 0);
+	if (u->draining)
+		return;
+	log_info("%s: upstream sent GOAWAY (error %u, last stream %d): %u "
+	    "streams finish on it, new ones go to a new connection", p->peer,
+	    g->error_code, g->last_stream_id, u->nstreams);
+	u->draining = 1;
+	LIST_INSERT_HEAD(&p->old, u, entry);
+	p->up = NULL;
+	p->ustate = UP_IDLE;
+}
+
+static void
+px_u_ping_ack(struct px_up *u)
+{
+	struct px_pair	*p = u->pair;
+
+	u->ping_out = 0;
+	u->ping.repeat = (double)p->cf->keepalive_ms / 1000.0;
+	if (u->ping.repeat > 0)
+		ev_timer_again(p->loop, &u->ping);
 }
 
 static int
 px_u_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 {
-	struct px_pair		*p = ud;
 	struct px_stream	*s;
 	int			 end = (f->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
 
 	if (f->hd.type == NGHTTP2_GOAWAY) {
-		px_u_goaway(p, &f->goaway);
+		px_u_goaway(ud, &f->goaway);
 		return 0;
 	}
 	if (f->hd.type == NGHTTP2_PING && (f->hd.flags & NGHTTP2_FLAG_ACK)) {
-		p->ping_out = 0;
+		px_u_ping_ack(ud);
 		return 0;
 	}
 	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
@@ -788,21 +913,9 @@ static int
 px_u_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
     const uint8_t *data, size_t len, void *ud)
 {
-	struct px_stream	*s;
-
 	(void)flags;
 	(void)ud;
-	s = nghttp2_session_get_stream_user_data(sess, id);
-	if (s == NULL || (s->flags & S_DOWN_CLOSED)) {
-		(void)nghttp2_session_consume(sess, id, len);
-		return 0;
-	}
-	if (pbuf_append(&s->resp, data, len) == -1) {
-		(void)nghttp2_session_consume(sess, id, len);
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	}
-	px_resume_resp(s);
-	return 0;
+	return px_data_chunk(sess, id, data, len, 0);
 }
 
 static int
@@ -816,8 +929,12 @@ px_u_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
 	s = nghttp2_session_get_stream_user_data(sess, id);
 	if (s == NULL)
 		return 0;
+	if (px_stream_can_replay(s, code)) {
+		px_stream_replay(s);
+		return 0;
+	}
 	down = s->pair->down;
-	s->flags &= ~(unsigned)S_UP_OPEN;
+	px_stream_unlink(s);
 	s->flags |= S_UP_DONE;
 	px_stream_drop_req(s);
 	if (!(s->flags & S_RESP_END) && !(s->flags & S_DOWN_CLOSED)) {
@@ -870,8 +987,9 @@ px_callbacks(int server)
 	return cb;
 }
 
+/* ud: the pair (server, toward the worker) or the px_up (client). */
 static nghttp2_session *
-px_session_new(int server, struct px_pair *p)
+px_session_new(int server, void *ud)
 {
 	static nghttp2_session_callbacks	*cbs[2];
 	static nghttp2_option			*opt;
@@ -886,8 +1004,8 @@ px_session_new(int server, struct px_pair *p)
 		cbs[0] = px_callbacks(0);
 		cbs[1] = px_callbacks(1);
 	}
-	rv = server ? nghttp2_session_server_new2(&sess, cbs[1], p, opt) :
-	    nghttp2_session_client_new2(&sess, cbs[0], p, opt);
+	rv = server ? nghttp2_session_server_new2(&sess, cbs[1], ud, opt) :
+	    nghttp2_session_client_new2(&sess, cbs[0], ud, opt);
 	if (rv != 0)
 		return NULL;
 	/* server: iv[0..1]; client: iv[1..2] */
@@ -911,11 +1029,12 @@ px_session_new(int server, struct px_pair *p)
 
 static void	px_u_readable(struct ev_loop *, ev_io *, int);
 static void	px_u_writable(struct ev_loop *, ev_io *, int);
+static void	px_u_ping(struct ev_loop *, ev_timer *, int);
 
 static void
 px_stream_submit(struct px_stream *s)
 {
-	struct px_pair		*p = s->pair;
+	struct px_up		*u = s->pair->up;
 	nghttp2_data_provider	 prd, *pp = NULL;
 	int32_t			 id;
 
@@ -926,63 +1045,96 @@ px_stream_submit(struct px_stream *s)
 		prd.read_callback = px_req_read;
 		pp = &prd;
 	}
-	id = nghttp2_submit_request(p->up, NULL, s->req_hdrs.nv,
+	id = nghttp2_submit_request(u->sess, NULL, s->req_hdrs.nv,
 	    s->req_hdrs.n, pp, s);
-	px_hdrs_free(&s->req_hdrs);
+	if (!(s->flags & S_REPLAY))
+		px_hdrs_free(&s->req_hdrs);
 	if (id < 0) {
 		px_stream_fail(s, "upstream refused a new stream");
 		return;
 	}
 	s->up_id = id;
-	s->up = p->up;
+	s->up = u;
 	s->flags |= S_UP_OPEN;
+	u->nstreams++;
 }
 
+static struct px_up *
+px_up_new(struct px_pair *p)
+{
+	struct px_up	*u;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->pair = p;
+	u->fd = -1;
+	ev_init(&u->rd, px_u_readable);
+	ev_init(&u->wr, px_u_writable);
+	ev_init(&u->ping, px_u_ping);
+	u->rd.data = u->wr.data = u->ping.data = u;
+	return u;
+}
+
+/* Frees u, off any list; the streams that still point at it forget it. */
+static void
+px_up_free(struct px_up *u)
+{
+	struct px_pair		*p = u->pair;
+	struct px_stream	*s;
+
+	TAILQ_FOREACH(s, &p->streams, entry)
+		if (s->up == u)
+			s->up = NULL;
+	ev_io_stop(p->loop, &u->rd);
+	ev_io_stop(p->loop, &u->wr);
+	ev_timer_stop(p->loop, &u->ping);
+	if (u->sess != NULL) {
+		nghttp2_session_del(u->sess);
+		metrics.upstream_connected--;
+	}
+	tls_conn_free(u->tls);
+	if (u->fd != -1)
+		(void)close(u->fd);
+	free(u);
+}
+
+/* Drops the current connection (if any): the pair is idle. */
 static void
 px_up_stop(struct px_pair *p)
 {
-	ev_io_stop(p->loop, &p->urd);
-	ev_io_stop(p->loop, &p->uwr);
 	ev_timer_stop(p->loop, &p->utimer);
-	ev_timer_stop(p->loop, &p->ping);
-	if (p->up != NULL) {
-		nghttp2_session_del(p->up);
-		p->up = NULL;
-		metrics.upstream_connected--;
-	}
-	tls_conn_free(p->utls);
-	p->utls = NULL;
-	if (p->ufd != -1)
-		(void)close(p->ufd);
-	p->ufd = -1;
+	if (p->up != NULL)
+		px_up_free(p->up);
+	p->up = NULL;
 	if (p->ustate == UP_BACKOFF)
 		nbackoff--;
 	p->ustate = UP_IDLE;
-	p->up_goaway = 0;
-	p->ping_out = 0;
 }
 
-/* Forgets the session pointer in streams that were on it. */
+/*
+ * Ends UNAVAILABLE (why) every stream open on u (may be NULL) and, with
+ * pending, every stream waiting for the current connection.
+ */
 static void
-px_up_detach(struct px_pair *p, nghttp2_session *up)
+px_up_fail_streams(struct px_pair *p, struct px_up *u, int pending,
+    const char *why)
 {
 	struct px_stream	*s, *next;
 
 	for (s = TAILQ_FIRST(&p->streams); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		if (s->flags & (S_UP_OPEN | S_PENDING)) {
-			px_stream_fail(s, p->up_reason);
+		if ((u != NULL && s->up == u && (s->flags & S_UP_OPEN)) ||
+		    (pending && (s->flags & S_PENDING))) {
+			px_stream_fail(s, why);
 			px_stream_maybe_free(s);
-			continue;
 		}
-		if (s->up == up)
-			s->up = NULL;
 	}
 }
 
 /*
- * The upstream connection failed or could not be made: every stream on
- * it or waiting for it ends UNAVAILABLE, and we retry after a backoff.
+ * The current upstream connection failed or could not be made: every
+ * stream on it or waiting for it ends UNAVAILABLE, and we retry after a
+ * backoff.
  */
 static void
 px_up_down(struct px_pair *p, const char *why, int connected)
@@ -995,12 +1147,12 @@ px_up_down(struct px_pair *p, const char *why, int connected)
 	log_warnx("%s: upstream %s: %s", p->peer, p->cf->upstream, why);
 	audit_event_conn(connected ? "upstream_lost" : "upstream_connect_failed",
 	    p->peer, p->cf->upstream, why);
-	up_ok = 0;
+	probe_note(0, why);
 	if (connected)
 		metrics.upstream_failures++;
 	else
 		metrics.upstream_connect_failures++;
-	px_up_detach(p, p->up);
+	px_up_fail_streams(p, p->up, 1, p->up_reason);
 	px_up_stop(p);
 	if (p->backoff_ms == 0)
 		p->backoff_ms = PX_BACKOFF_MIN_MS;
@@ -1014,32 +1166,71 @@ px_up_down(struct px_pair *p, const char *why, int connected)
 	ev_timer_start(p->loop, &p->utimer);
 }
 
+/* An established connection failed; u is freed. */
+static void
+px_up_lost(struct px_up *u, const char *why)
+{
+	struct px_pair	*p = u->pair;
+	char		 msg[PX_REASON_MAX];
+
+	if (!u->draining) {
+		px_up_down(p, why, 1);
+		return;
+	}
+	log_warnx("%s: upstream %s (draining after GOAWAY): %s", p->peer,
+	    p->cf->upstream, why);
+	metrics.upstream_failures++;
+	(void)snprintf(msg, sizeof(msg), "tenuo-sidecar: upstream %s "
+	    "unavailable: %s", p->cf->upstream, why);
+	px_up_fail_streams(p, u, 0, msg);
+	LIST_REMOVE(u, entry);
+	px_up_free(u);
+}
+
+/* u has nothing left to carry (closed idle, or drained); u is freed. */
+static void
+px_up_finished(struct px_up *u)
+{
+	struct px_pair	*p = u->pair;
+
+	log_debug("%s: upstream connection %s", p->peer, u->draining ?
+	    "drained" : "finished");
+	px_up_fail_streams(p, u, 0, "tenuo-sidecar: upstream closed the "
+	    "connection");
+	if (!u->draining) {
+		px_up_stop(p);
+		return;
+	}
+	LIST_REMOVE(u, entry);
+	px_up_free(u);
+}
+
 static void
 px_up_established(struct px_pair *p)
 {
+	struct px_up		*u = p->up;
 	struct px_stream	*s, *next;
 	double			 ka;
 
 	ev_timer_stop(p->loop, &p->utimer);
-	ev_io_stop(p->loop, &p->urd);
-	ev_io_stop(p->loop, &p->uwr);
-	if ((p->up = px_session_new(0, p)) == NULL) {
+	ev_io_stop(p->loop, &u->rd);
+	ev_io_stop(p->loop, &u->wr);
+	if ((u->sess = px_session_new(0, u)) == NULL) {
 		px_up_down(p, "cannot create an HTTP/2 session", 0);
 		return;
 	}
-	px_nodelay(p->ufd);
+	px_nodelay(u->fd);
 	p->ustate = UP_CONNECTED;
 	p->backoff_ms = 0;
-	up_ok = 1;
+	probe_note(1, NULL);
 	metrics.upstream_connects++;
 	metrics.upstream_connected++;
 	log_debug("%s: upstream %s connected", p->peer, p->cf->upstream);
-	ev_io_init(&p->urd, px_u_readable, p->ufd, EV_READ);
-	ev_io_init(&p->uwr, px_u_writable, p->ufd, EV_WRITE);
-	p->urd.data = p->uwr.data = p;
-	ev_io_start(p->loop, &p->urd);
-	if (p->utls != NULL)	/* bytes may have come with the handshake */
-		ev_feed_event(p->loop, &p->urd, EV_READ);
+	ev_io_set(&u->rd, u->fd, EV_READ);
+	ev_io_set(&u->wr, u->fd, EV_WRITE);
+	ev_io_start(p->loop, &u->rd);
+	if (u->tls != NULL)	/* bytes may have come with the handshake */
+		ev_feed_event(p->loop, &u->rd, EV_READ);
 	for (s = TAILQ_FIRST(&p->streams); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
 		if (s->flags & S_PENDING)
@@ -1047,8 +1238,8 @@ px_up_established(struct px_pair *p)
 	}
 	if (p->cf->keepalive_ms > 0) {
 		ka = (double)p->cf->keepalive_ms / 1000.0;
-		ev_timer_set(&p->ping, ka, ka);
-		ev_timer_start(p->loop, &p->ping);
+		ev_timer_set(&u->ping, ka, ka);
+		ev_timer_start(p->loop, &u->ping);
 	}
 }
 
@@ -1072,10 +1263,9 @@ px_up_try(struct px_pair *p)
 		}
 		if (connect(fd, (const struct sockaddr *)&a->ss, a->len) ==
 		    0 || errno == EINPROGRESS) {
-			p->ufd = fd;
-			ev_io_init(&p->uwr, px_u_writable, fd, EV_WRITE);
-			p->uwr.data = p;
-			ev_io_start(p->loop, &p->uwr);
+			p->up->fd = fd;
+			ev_io_set(&p->up->wr, fd, EV_WRITE);
+			ev_io_start(p->loop, &p->up->wr);
 			return;
 		}
 		(void)snprintf(why, sizeof(why), "connect: %s",
@@ -1092,7 +1282,10 @@ px_up_connect(struct px_pair *p)
 		nbackoff--;
 	p->ustate = UP_CONNECTING;
 	p->uaddr = 0;
-	p->uerr[0] = '\0';
+	if (p->up == NULL && (p->up = px_up_new(p)) == NULL) {
+		px_up_down(p, "out of memory", 0);
+		return;
+	}
 	ev_timer_set(&p->utimer, PX_CONNECT_TIMEOUT_MS / 1000.0, 0.);
 	ev_timer_start(p->loop, &p->utimer);
 	px_up_try(p);
@@ -1105,12 +1298,12 @@ px_up_handshake(struct px_pair *p)
 	char	why[TLS_WHY_MAX], msg[PX_REASON_MAX], desc[512];
 	int	rv;
 
-	rv = tls_handshake(p->utls, why, sizeof(why));
+	rv = tls_handshake(p->up->tls, why, sizeof(why));
 	if (rv == TLS_WANT_READ || rv == TLS_WANT_WRITE) {
 		if (rv == TLS_WANT_WRITE)
-			ev_io_start(p->loop, &p->uwr);
+			ev_io_start(p->loop, &p->up->wr);
 		else
-			ev_io_stop(p->loop, &p->uwr);
+			ev_io_stop(p->loop, &p->up->wr);
 		return;
 	}
 	if (rv == TLS_ERR) {
@@ -1119,7 +1312,7 @@ px_up_handshake(struct px_pair *p)
 		px_up_down(p, msg, 0);
 		return;
 	}
-	tls_conn_describe(p->utls, desc, sizeof(desc));
+	tls_conn_describe(p->up->tls, desc, sizeof(desc));
 	log_debug("%s: upstream %s: %s", p->peer, p->cf->upstream, desc);
 	px_up_established(p);
 }
@@ -1128,10 +1321,11 @@ px_up_handshake(struct px_pair *p)
 static void
 px_up_tls_start(struct px_pair *p)
 {
-	char	why[TLS_WHY_MAX], msg[PX_REASON_MAX];
+	struct px_up	*u = p->up;
+	char		 why[TLS_WHY_MAX], msg[PX_REASON_MAX];
 
-	p->utls = tls_conn_new(p->cf->up_tls, p->ufd, why, sizeof(why));
-	if (p->utls == NULL) {
+	u->tls = tls_conn_new(p->cf->up_tls, u->fd, why, sizeof(why));
+	if (u->tls == NULL) {
 		(void)snprintf(msg, sizeof(msg), "TLS: %s", why);
 		px_up_down(p, msg, 0);
 		return;
@@ -1141,9 +1335,8 @@ px_up_tls_start(struct px_pair *p)
 	ev_timer_set(&p->utimer, (double)p->cf->tls_handshake_timeout_ms /
 	    1000.0, 0.);
 	ev_timer_start(p->loop, &p->utimer);
-	ev_io_init(&p->urd, px_u_readable, p->ufd, EV_READ);
-	p->urd.data = p;
-	ev_io_start(p->loop, &p->urd);
+	ev_io_set(&u->rd, u->fd, EV_READ);
+	ev_io_start(p->loop, &u->rd);
 	px_up_handshake(p);
 }
 
@@ -1151,11 +1344,12 @@ px_up_tls_start(struct px_pair *p)
 static void
 px_up_connect_done(struct px_pair *p)
 {
-	int		err = 0;
-	socklen_t	len = sizeof(err);
-	char		why[PX_REASON_MAX];
+	struct px_up	*u = p->up;
+	int		 err = 0;
+	socklen_t	 len = sizeof(err);
+	char		 why[PX_REASON_MAX];
 
-	if (getsockopt(p->ufd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+	if (getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err == 0 && p->cf->up_tls != NULL) {
 		px_up_tls_start(p);
@@ -1166,9 +1360,9 @@ px_up_connect_done(struct px_pair *p)
 		return;
 	}
 	(void)snprintf(why, sizeof(why), "connect: %s", strerror(err));
-	ev_io_stop(p->loop, &p->uwr);
-	(void)close(p->ufd);
-	p->ufd = -1;
+	ev_io_stop(p->loop, &u->wr);
+	(void)close(u->fd);
+	u->fd = -1;
 	if (++p->uaddr < p->cf->upstream_addrs.n) {
 		px_up_try(p);
 		return;
@@ -1176,69 +1370,68 @@ px_up_connect_done(struct px_pair *p)
 	px_up_down(p, why, 0);
 }
 
+/* Reads from an established connection; 0, or -1 when u is gone. */
 static int
-px_up_busy(struct px_pair *p)
+px_up_read(struct px_up *u)
 {
-	struct px_stream	*s;
+	uint8_t		 buf[PX_READ_BUF];
+	char		 why[PX_REASON_MAX];
+	ssize_t		 n, rv;
+	int		 i;
 
-	TAILQ_FOREACH(s, &p->streams, entry)
-		if (s->flags & (S_UP_OPEN | S_PENDING))
-			return 1;
+	for (i = 0; i < PX_READS_MAX; i++) {
+		n = px_io_recv(u->fd, u->tls, buf, sizeof(buf), why,
+		    sizeof(why));
+		if (n == PX_IO_AGAIN)
+			break;
+		if (n == PX_IO_EOF && u->nstreams == 0) {
+			px_up_finished(u);
+			return -1;
+		}
+		if (n <= 0) {
+			px_up_lost(u, n == PX_IO_EOF ? "connection closed" :
+			    why);
+			return -1;
+		}
+		rv = nghttp2_session_mem_recv(u->sess, buf, (size_t)n);
+		if (rv < 0) {
+			px_up_lost(u, nghttp2_strerror((int)rv));
+			return -1;
+		}
+	}
+	/* decrypted bytes the socket will not signal again */
+	if (u->tls != NULL && tls_pending(u->tls))
+		ev_feed_event(u->pair->loop, &u->rd, EV_READ);
 	return 0;
 }
 
 static void
 px_u_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct px_pair	*p = w->data;
-	uint8_t		 buf[PX_READ_BUF];
-	char		 why[PX_REASON_MAX];
-	ssize_t		 n, rv;
-	int		 i;
+	struct px_up	*u = w->data;
+	struct px_pair	*p = u->pair;
 
+	(void)loop;
 	(void)revents;
-	if (p->ustate == UP_HANDSHAKE)
+	if (u == p->up && p->ustate == UP_HANDSHAKE)
 		px_up_handshake(p);
-	for (i = 0; i < PX_READS_MAX && p->ustate == UP_CONNECTED; i++) {
-		n = px_io_recv(p->ufd, p->utls, buf, sizeof(buf), why,
-		    sizeof(why));
-		if (n == PX_IO_AGAIN)
-			break;
-		if (n <= 0) {
-			if (n == PX_IO_EOF && !px_up_busy(p)) {
-				log_debug("%s: idle upstream closed",
-				    p->peer);
-				px_up_detach(p, p->up);
-				px_up_stop(p);
-			} else
-				px_up_down(p, n == PX_IO_EOF ?
-				    "connection closed" : why, 1);
-			break;
-		}
-		rv = nghttp2_session_mem_recv(p->up, buf, (size_t)n);
-		if (rv < 0) {
-			px_up_down(p, nghttp2_strerror((int)rv), 1);
-			break;
-		}
-	}
-	/* decrypted bytes the socket will not signal again */
-	if (p->ustate == UP_CONNECTED && p->utls != NULL &&
-	    tls_pending(p->utls))
-		ev_feed_event(loop, &p->urd, EV_READ);
+	else if (u->sess != NULL)
+		(void)px_up_read(u);
 	px_pair_flush(p);
 }
 
 static void
 px_u_writable(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct px_pair	*p = w->data;
+	struct px_up	*u = w->data;
+	struct px_pair	*p = u->pair;
 
-	if (p->ustate == UP_CONNECTING)
+	if (u == p->up && p->ustate == UP_CONNECTING)
 		px_up_connect_done(p);
-	else if (p->ustate == UP_HANDSHAKE)
+	else if (u == p->up && p->ustate == UP_HANDSHAKE)
 		px_up_handshake(p);
-	else if (p->utls != NULL && tls_read_wants_write(p->utls)) {
-		px_u_readable(loop, &p->urd, revents);
+	else if (u->tls != NULL && tls_read_wants_write(u->tls)) {
+		px_u_readable(loop, &u->rd, revents);
 		return;
 	}
 	px_pair_flush(p);
@@ -1263,63 +1456,105 @@ px_u_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	px_pair_flush(p);
 }
 
+/*
+ * Keepalive: every upstream_keepalive while streams are open, a PING;
+ * unanswered after upstream_keepalive_timeout, the connection is dead.
+ * An idle connection sends none (frontends may limit idle pings).
+ */
 static void
 px_u_ping(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct px_pair	*p = w->data;
+	struct px_up	*u = w->data;
+	struct px_pair	*p = u->pair;
+	char		 why[64];
 
-	(void)loop;
 	(void)revents;
-	if (p->ustate != UP_CONNECTED)
-		return;
-	if (p->ping_out) {
-		px_up_down(p, "keepalive PING not answered", 1);
+	if (u->ping_out) {
+		(void)snprintf(why, sizeof(why), "keepalive PING not answered "
+		    "within %llu ms", (unsigned long long)
+		    p->cf->keepalive_timeout_ms);
+		px_up_lost(u, why);
 		px_pair_flush(p);
 		return;
 	}
-	if (!px_up_busy(p))
-		return;		/* idle: frontends may limit idle pings */
-	if (nghttp2_submit_ping(p->up, NGHTTP2_FLAG_NONE, NULL) == 0)
-		p->ping_out = 1;
+	if (u->nstreams == 0)
+		return;
+	if (nghttp2_submit_ping(u->sess, NGHTTP2_FLAG_NONE, NULL) != 0)
+		return;
+	u->ping_out = 1;
+	metrics.upstream_pings++;
+	w->repeat = (double)p->cf->keepalive_timeout_ms / 1000.0;
+	ev_timer_again(loop, w);
 	px_pair_flush(p);
 }
 
 /* ------------------------------------------------- downstream + pairs */
 
 static void
-px_watch(struct px_pair *p)
+px_io_switch(struct ev_loop *loop, ev_io *w, int on)
 {
-	if (nghttp2_session_want_write(p->down) || (p->dtls != NULL &&
-	    tls_read_wants_write(p->dtls)))
-		ev_io_start(p->loop, &p->dwr);
+	if (on)
+		ev_io_start(loop, w);
 	else
-		ev_io_stop(p->loop, &p->dwr);
-	if (p->ustate != UP_CONNECTED)
-		return;
-	if (nghttp2_session_want_write(p->up) || (p->utls != NULL &&
-	    tls_read_wants_write(p->utls)))
-		ev_io_start(p->loop, &p->uwr);
-	else
-		ev_io_stop(p->loop, &p->uwr);
+		ev_io_stop(loop, w);
+}
+
+/* Socket watchers for one connection: what TLS (or the app) waits on. */
+static void
+px_watch_io(struct ev_loop *loop, ev_io *rd, ev_io *wr, int app_write,
+    const struct tls_conn *t)
+{
+	int	ev;
+
+	ev = t != NULL ? tls_events(t, app_write) :
+	    TLS_EV_READ | (app_write ? TLS_EV_WRITE : 0);
+	px_io_switch(loop, rd, ev & TLS_EV_READ);
+	px_io_switch(loop, wr, ev & TLS_EV_WRITE);
 }
 
 static void
-px_up_send(struct px_pair *p)
+px_watch(struct px_pair *p)
+{
+	struct px_up	*u;
+
+	px_watch_io(p->loop, &p->drd, &p->dwr,
+	    nghttp2_session_want_write(p->down), p->dtls);
+	if (p->ustate == UP_CONNECTED)
+		px_watch_io(p->loop, &p->up->rd, &p->up->wr,
+		    nghttp2_session_want_write(p->up->sess), p->up->tls);
+	LIST_FOREACH(u, &p->old, entry)
+		px_watch_io(p->loop, &u->rd, &u->wr,
+		    nghttp2_session_want_write(u->sess), u->tls);
+}
+
+/* Sends what u's session has queued; a finished or failed u is freed. */
+static void
+px_up_send(struct px_up *u)
 {
 	int	rv;
 
-	if (p->ustate != UP_CONNECTED)
-		return;
-	if ((rv = nghttp2_session_send(p->up)) != 0) {
-		px_up_down(p, p->uerr[0] != '\0' ? p->uerr :
-		    nghttp2_strerror(rv), 1);
+	if ((rv = nghttp2_session_send(u->sess)) != 0) {
+		px_up_lost(u, u->err[0] != '\0' ? u->err :
+		    nghttp2_strerror(rv));
 		return;
 	}
-	if (!nghttp2_session_want_read(p->up) &&
-	    !nghttp2_session_want_write(p->up)) {
-		log_debug("%s: upstream session finished", p->peer);
-		px_up_detach(p, p->up);
-		px_up_stop(p);
+	if (nghttp2_session_want_write(u->sess))
+		return;
+	if (!nghttp2_session_want_read(u->sess) ||
+	    (u->draining && u->nstreams == 0))
+		px_up_finished(u);
+}
+
+static void
+px_ups_send(struct px_pair *p)
+{
+	struct px_up	*u, *next;
+
+	if (p->ustate == UP_CONNECTED)
+		px_up_send(p->up);
+	for (u = LIST_FIRST(&p->old); u != NULL; u = next) {
+		next = LIST_NEXT(u, entry);
+		px_up_send(u);
 	}
 }
 
@@ -1330,13 +1565,13 @@ px_pair_flush(struct px_pair *p)
 
 	if (p->closing || (p->dtls != NULL && !p->dready))
 		return;
-	px_up_send(p);
+	px_ups_send(p);
 	if ((rv = nghttp2_session_send(p->down)) != 0) {
 		log_debug("%s: send: %s", p->peer, nghttp2_strerror(rv));
 		px_pair_close(p);
 		return;
 	}
-	px_up_send(p);
+	px_ups_send(p);
 	if (!nghttp2_session_want_read(p->down) &&
 	    !nghttp2_session_want_write(p->down)) {
 		px_pair_close(p);
@@ -1383,12 +1618,22 @@ px_d_handshake(struct px_pair *p)
 	px_pair_flush(p);
 }
 
+/* The worker's TLS handshake timed out, or the drain notice is over. */
 static void
-px_d_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+px_d_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	struct px_pair	*p = w->data;
+
 	(void)loop;
 	(void)revents;
-	px_d_handshake_failed(w->data, "handshake timed out");
+	if (!p->draining) {
+		px_d_handshake_failed(p, "handshake timed out");
+		return;
+	}
+	(void)nghttp2_submit_goaway(p->down, NGHTTP2_FLAG_NONE,
+	    nghttp2_session_get_last_proc_stream_id(p->down),
+	    NGHTTP2_NO_ERROR, NULL, 0);
+	px_pair_flush(p);
 }
 
 static void
@@ -1447,11 +1692,16 @@ static void
 px_pair_close(struct px_pair *p)
 {
 	struct px_stream	*s;
+	struct px_up		*u;
 
 	if (p->closing)
 		return;
 	p->closing = 1;
 	px_up_stop(p);
+	while ((u = LIST_FIRST(&p->old)) != NULL) {
+		LIST_REMOVE(u, entry);
+		px_up_free(u);
+	}
 	while ((s = TAILQ_FIRST(&p->streams)) != NULL)
 		px_stream_free(s);
 	ev_io_stop(p->loop, &p->drd);
@@ -1509,10 +1759,10 @@ px_pair_new(struct ev_loop *loop, int fd, const char *peer, int tls,
 	p->loop = loop;
 	p->cf = config_ref(cf);
 	p->dfd = fd;
-	p->ufd = -1;
 	p->id = ++next_pair_id;
 	(void)snprintf(p->peer, sizeof(p->peer), "%s", peer);
 	TAILQ_INIT(&p->streams);
+	LIST_INIT(&p->old);
 	if (px_pair_init(p, tls) == -1) {
 		if (p->down != NULL)
 			nghttp2_session_del(p->down);
@@ -1525,10 +1775,9 @@ px_pair_new(struct ev_loop *loop, int fd, const char *peer, int tls,
 	ev_io_init(&p->drd, px_d_readable, fd, EV_READ);
 	ev_io_init(&p->dwr, px_d_writable, fd, EV_WRITE);
 	ev_init(&p->utimer, px_u_timer);
-	ev_init(&p->ping, px_u_ping);
-	ev_timer_init(&p->dtimer, px_d_timeout,
+	ev_timer_init(&p->dtimer, px_d_timer,
 	    (double)cf->tls_handshake_timeout_ms / 1000.0, 0.);
-	p->drd.data = p->dwr.data = p->utimer.data = p->ping.data = p;
+	p->drd.data = p->dwr.data = p->utimer.data = p;
 	p->dtimer.data = p;
 	LIST_INSERT_HEAD(&pairs, p, entry);
 	npairs++;
@@ -1545,6 +1794,13 @@ px_pair_new(struct ev_loop *loop, int fd, const char *peer, int tls,
 	px_pair_flush(p);
 }
 
+/*
+ * Graceful shutdown, two steps (RFC 9113 section 6.8): a GOAWAY with the
+ * largest stream ID tells each worker to open no more streams, while
+ * requests already on their way are still taken; PX_DRAIN_NOTICE_S later
+ * (px_d_timer) the final GOAWAY names the last stream taken.  The
+ * streams taken run to their end (up to shutdown_grace, main.c).
+ */
 void
 px_drain_all(void)
 {
@@ -1557,9 +1813,10 @@ px_drain_all(void)
 			continue;
 		}
 		p->draining = 1;
-		(void)nghttp2_submit_goaway(p->down, NGHTTP2_FLAG_NONE,
-		    nghttp2_session_get_last_proc_stream_id(p->down),
-		    NGHTTP2_NO_ERROR, NULL, 0);
+		(void)nghttp2_submit_shutdown_notice(p->down);
+		ev_timer_stop(p->loop, &p->dtimer);
+		ev_timer_set(&p->dtimer, PX_DRAIN_NOTICE_S, 0.);
+		ev_timer_start(p->loop, &p->dtimer);
 		px_pair_flush(p);
 	}
 }
@@ -1575,101 +1832,4 @@ unsigned
 px_pair_count(void)
 {
 	return npairs;
-}
-
-int
-px_upstream_ok(void)
-{
-	return up_ok;
-}
-
-/* ------------------------------------------------------ readiness probe */
-
-/*
- * With 1:1 mapping there may be no upstream connection at all (no
- * worker connected), so /readyz would know nothing.  While no pair holds
- * an upstream connection, a TCP connect to the upstream every
- * PX_PROBE_INTERVAL_S seconds keeps up_ok current.
- */
-static struct {
-	struct ev_loop		*loop;
-	struct config		*(*getcf)(void);
-	ev_timer		 tick;
-	ev_io			 io;
-	int			 fd;
-} probe = { .fd = -1 };
-
-static void
-px_probe_close(void)
-{
-	if (probe.fd == -1)
-		return;
-	ev_io_stop(probe.loop, &probe.io);
-	(void)close(probe.fd);
-	probe.fd = -1;
-}
-
-static void
-px_probe_done(struct ev_loop *loop, ev_io *w, int revents)
-{
-	int		err = 0;
-	socklen_t	len = sizeof(err);
-
-	(void)loop;
-	(void)w;
-	(void)revents;
-	if (getsockopt(probe.fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-		err = errno;
-	if (err == 0 && !up_ok)
-		log_info("upstream %s reachable", probe.getcf()->upstream);
-	up_ok = err == 0;
-	px_probe_close();
-}
-
-static void
-px_probe_tick(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	const struct addr	*a;
-	struct config		*cf = probe.getcf();
-
-	(void)w;
-	(void)revents;
-	if (probe.fd != -1) {		/* no answer within an interval */
-		px_probe_close();
-		up_ok = 0;
-	}
-	if (metrics.upstream_connected > 0 || cf == NULL ||
-	    cf->upstream_addrs.n == 0)
-		return;
-	a = &cf->upstream_addrs.a[0];
-	probe.fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (probe.fd == -1)
-		return;
-	if (connect(probe.fd, (const struct sockaddr *)&a->ss, a->len) == -1 &&
-	    errno != EINPROGRESS) {
-		up_ok = 0;
-		(void)close(probe.fd);
-		probe.fd = -1;
-		return;
-	}
-	ev_io_init(&probe.io, px_probe_done, probe.fd, EV_WRITE);
-	ev_io_start(loop, &probe.io);
-}
-
-void
-px_probe_start(struct ev_loop *loop, struct config *(*getcf)(void))
-{
-	probe.loop = loop;
-	probe.getcf = getcf;
-	ev_timer_init(&probe.tick, px_probe_tick, 0., PX_PROBE_INTERVAL_S);
-	ev_timer_again(loop, &probe.tick);
-	px_probe_tick(loop, &probe.tick, 0);
-}
-
-void
-px_probe_stop(void)
-{
-	ev_timer_stop(probe.loop, &probe.tick);
-	px_probe_close();
 }

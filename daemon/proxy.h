@@ -9,8 +9,10 @@
  * GOAWAY and failures isolated from every other worker's (a slow worker
  * can only stall its own upstream connection), keeps per-connection
  * identity (mTLS, API keys) to one client, and needs no stream-ID
- * translation across clients.  An upstream GOAWAY is mirrored to the
- * worker, which reconnects through us to a fresh upstream connection.
+ * translation across clients.  An upstream GOAWAY is not passed on: the
+ * streams the frontend accepted finish on the old connection while the
+ * pair opens a fresh one for new streams (and resends the ones it
+ * refused unseen), so the worker sees nothing (proxy.c).
  *
  * TLS (tls.h) on either side sits between the socket and nghttp2: the
  * send callbacks and reads go through it, and a failed or timed-out
@@ -36,6 +38,9 @@
 #define PX_BACKOFF_MIN_MS	100
 #define PX_BACKOFF_MAX_MS	5000
 #define PX_CONNECT_TIMEOUT_MS	5000
+#define PX_REPLAY_MAX		(16 * 1024)	/* request bytes kept for a
+						   resend after GOAWAY */
+#define PX_DRAIN_NOTICE_S	1.0	/* shutdown notice to final GOAWAY */
 
 /*
  * Takes fd (accepted, nonblocking); peer is a printable address.  tls:
@@ -45,7 +50,10 @@
 void	px_pair_new(struct ev_loop *, int fd, const char *peer, int tls,
 	    struct config *);
 
-/* Graceful shutdown: GOAWAY to every worker; in-flight streams go on. */
+/*
+ * Graceful shutdown: GOAWAY to every worker (a notice, then the final one
+ * PX_DRAIN_NOTICE_S later); in-flight streams go on.
+ */
 void	px_drain_all(void);
 
 /* Closes every connection now (end of shutdown_grace). */
@@ -53,13 +61,5 @@ void	px_close_all(void);
 
 /* Open downstream connections. */
 unsigned	px_pair_count(void);
-
-/* 1 when the last upstream connect (or probe) succeeded. */
-int	px_upstream_ok(void);
-
-/* Probes the upstream for readiness while no connection shows it. */
-#define PX_PROBE_INTERVAL_S	2.0
-void	px_probe_start(struct ev_loop *, struct config *(*getcf)(void));
-void	px_probe_stop(void);
 
 #endif /* PROXY_H */

@@ -36,7 +36,8 @@ struct tls_conn {
 	SSL		*ssl;
 	enum tls_role	 role;
 	int		 fatal;		/* failed: no close_notify */
-	int		 read_wants_write;
+	int		 read_wants_write;	/* last tls_read() */
+	int		 write_wants_read;	/* last tls_write() */
 };
 
 /* ------------------------------------------------------------ errors */
@@ -427,11 +428,14 @@ tls_write(struct tls_conn *c, const void *buf, size_t len, char *why,
 	size_t	n = 0;
 	int	rv;
 
+	c->write_wants_read = 0;
 	ERR_clear_error();
 	errno = 0;
 	if ((rv = SSL_write_ex(c->ssl, buf, len, &n)) == 1)
 		return (ssize_t)n;
-	return tls_fail(c, rv, why, whylen);
+	rv = tls_fail(c, rv, why, whylen);
+	c->write_wants_read = rv == TLS_WANT_READ;
+	return rv;
 }
 
 int
@@ -444,6 +448,25 @@ int
 tls_read_wants_write(const struct tls_conn *c)
 {
 	return c->read_wants_write;
+}
+
+/*
+ * A read that waits on the socket being writable must not be retried on
+ * readability (nothing it can do until then), nor a write that waits on
+ * readability on writability: either would make its watcher fire again
+ * and again while nothing progresses.
+ */
+int
+tls_events(const struct tls_conn *c, int app_write)
+{
+	int	ev;
+
+	ev = c->read_wants_write ? TLS_EV_WRITE : TLS_EV_READ;
+	if (c->write_wants_read)
+		ev |= TLS_EV_READ;
+	else if (app_write)
+		ev |= TLS_EV_WRITE;
+	return ev;
 }
 
 void

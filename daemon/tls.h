@@ -101,6 +101,18 @@ int	tls_pending(const struct tls_conn *);
 /* 1 when the last tls_read() needs the socket writable to go on. */
 int	tls_read_wants_write(const struct tls_conn *);
 
+/*
+ * The socket events to wait for, TLS_EV_READ and/or TLS_EV_WRITE, when
+ * the application has bytes to write (app_write) or not.  Follows what
+ * the last tls_read() and tls_write() asked for: a read that wants the
+ * socket writable waits for writability only, and a write that wants it
+ * readable waits for readability only (never a watcher that would fire
+ * without letting the operation progress).
+ */
+#define TLS_EV_READ		0x01
+#define TLS_EV_WRITE		0x02
+int	tls_events(const struct tls_conn *, int app_write);
+
 /* "TLSv1.3 TLS_AES_128_GCM_SHA256" and the peer's subject, for logs. */
 void	tls_conn_describe(const struct tls_conn *, char *buf, size_t len);
 

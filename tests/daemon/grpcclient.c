@@ -18,6 +18,22 @@
  *                                          reach the backend unchanged
  *   grpcclient TARGET wait-ok SECS         Unary until OK (recovery)
  *   grpcclient TARGET delay MS             a Delay call must succeed
+ *   grpcclient TARGET goaway               the backend sends GOAWAY while
+ *                                          calls are in flight and others
+ *                                          race it: every call succeeds,
+ *                                          the ones after it on a new
+ *                                          upstream connection (x-conn)
+ *   grpcclient TARGET longpoll PID NCONN NCALLS HOLD_MS MAX_KB
+ *                                          NCALLS Delay calls of HOLD_MS
+ *                                          (70 s deadlines, like long
+ *                                          polls) over NCONN connections
+ *                                          of their own: all must answer
+ *                                          right, the sidecar (PID) must
+ *                                          not grow by MAX_KB or more, nor
+ *                                          burn CPU while they wait
+ *   grpcclient TARGET load SECS NCONN CONC CONC calls kept in flight over
+ *                                          NCONN connections for SECS:
+ *                                          every one must succeed
  *   grpcclient TARGET slow-reader PID MB   a Flood of MB MiB that we do
  *                                          not read for 3 s: the backend
  *                                          must stall and the sidecar
@@ -37,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -50,6 +67,10 @@
 #define CL_CONCURRENT	300
 #define CL_LARGE	(64u * 1024u * 1024u)
 #define CL_GROWTH_MAX_KB	(48L * 1024L)
+#define CL_GOAWAY_HELD	20	/* in flight when the GOAWAY comes */
+#define CL_GOAWAY_RACE	50	/* sent right behind it */
+#define CL_LONGPOLL_DEADLINE_MS	70000	/* a long poll's grpc-timeout */
+#define CL_CPU_MAX_PCT	10	/* sidecar CPU while streams wait */
 
 struct call {
 	grpc_call		*c;
@@ -61,6 +82,7 @@ struct call {
 };
 
 static grpc_channel		*ch, *ch_gzip;
+static const char		*target;
 static grpc_completion_queue	*cq;
 static int			 npass, nfail;
 
@@ -136,12 +158,13 @@ credentials(void)
 	return cr;
 }
 
+/* own: a connection of its own (no subchannel shared with others). */
 static grpc_channel *
-channel(const char *target, int gzip)
+channel(int gzip, int own)
 {
 	grpc_channel_credentials	*cr = credentials();
 	const char			*name = getenv("GRPCCLIENT_NAME");
-	grpc_arg			 a[4];
+	grpc_arg			 a[5];
 	grpc_channel_args		 args;
 	grpc_channel			*c;
 
@@ -155,6 +178,12 @@ channel(const char *target, int gzip)
 	a[2].key = (char *)(uintptr_t)GRPC_COMPRESSION_CHANNEL_DEFAULT_ALGORITHM;
 	a[2].value.integer = GRPC_COMPRESS_GZIP;
 	args.num_args = gzip ? 3 : 2;	/* a[2]: gzip */
+	if (own) {
+		a[args.num_args].type = GRPC_ARG_INTEGER;
+		a[args.num_args].key =
+		    (char *)(uintptr_t)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
+		a[args.num_args++].value.integer = 1;
+	}
 	if (name != NULL) {
 		a[args.num_args].type = GRPC_ARG_STRING;
 		a[args.num_args].key =
@@ -621,6 +650,291 @@ rss_kb(const char *pid)
 	return kb;
 }
 
+/* Waits ms, marking the calls that finish meanwhile as done. */
+static void
+cl_sleep(long ms)
+{
+	gpr_timespec	end = in_ms(ms);
+	grpc_event	ev;
+
+	while (gpr_time_cmp(gpr_now(GPR_CLOCK_MONOTONIC), end) < 0) {
+		ev = grpc_completion_queue_next(cq, end, NULL);
+		if (ev.type == GRPC_OP_COMPLETE)
+			((struct call *)ev.tag)->done = 1;
+	}
+}
+
+/* Waits until every call in k[0..n) is done or timeout_ms pass. */
+static void
+calls_wait(struct call **k, long n, long timeout_ms)
+{
+	gpr_timespec	end = in_ms(timeout_ms);
+	grpc_event	ev;
+	long		i;
+
+	for (i = 0; i < n; i++)
+		while (!k[i]->done && gpr_time_cmp(gpr_now(GPR_CLOCK_MONOTONIC),
+		    end) < 0) {
+			ev = grpc_completion_queue_next(cq, end, NULL);
+			if (ev.type == GRPC_OP_COMPLETE)
+				((struct call *)ev.tag)->done = 1;
+		}
+}
+
+/* A metadata value as a NUL-terminated string ("" when absent). */
+static void
+md_str(const grpc_metadata_array *a, const char *k, char *out, size_t len)
+{
+	size_t	i, n;
+
+	out[0] = '\0';
+	for (i = 0; i < a->count; i++) {
+		if (grpc_slice_str_cmp(a->metadata[i].key, k) != 0)
+			continue;
+		n = GRPC_SLICE_LENGTH(a->metadata[i].value);
+		if (n >= len)
+			n = len - 1;
+		memcpy(out, GRPC_SLICE_START_PTR(a->metadata[i].value), n);
+		out[n] = '\0';
+		return;
+	}
+}
+
+/* The call succeeded and echoed "<tag>-<i>"; its x-conn into conn. */
+static int
+call_echo_ok(struct call *k, const char *tag, long i, char *conn,
+    size_t clen)
+{
+	char	 msg[48];
+	uint8_t	*b;
+	size_t	 len;
+	int	 ok;
+
+	(void)snprintf(msg, sizeof(msg), "%s-%ld", tag, i);
+	b = call_body(k, &len);
+	ok = k->done && k->status == GRPC_STATUS_OK && b != NULL &&
+	    len == strlen(msg) && memcmp(b, msg, len) == 0;
+	free(b);
+	if (conn != NULL)
+		md_str(&k->imd, "x-conn", conn, clen);
+	return ok;
+}
+
+static struct call *
+call_tagged(grpc_channel *c, const char *method, grpc_metadata *m,
+    size_t nm, const char *tag, long i, long deadline_ms)
+{
+	char	msg[48];
+
+	(void)snprintf(msg, sizeof(msg), "%s-%ld", tag, i);
+	return call_start(c, method, m, nm, msg, strlen(msg), deadline_ms);
+}
+
+static void
+call_print(struct call *k, const char *tag, long i)
+{
+	char	*d = grpc_slice_to_c_string(k->details);
+
+	(void)printf("    (%s-%ld: %s, status %d: %s)\n", tag, i, k->done ?
+	    "done" : "not done", k->status, d);
+	gpr_free(d);
+}
+
+/* Counts the calls that echoed right, and those on connection conn. */
+static void
+calls_check(struct call **k, long n, const char *tag, const char *conn,
+    long *ok, long *same)
+{
+	char	c[16];
+	long	i;
+
+	*ok = *same = 0;
+	for (i = 0; i < n; i++) {
+		if (call_echo_ok(k[i], tag, i, c, sizeof(c)))
+			(*ok)++;
+		else if (n - i <= 3 || *ok == i)	/* a few, for the log */
+			call_print(k[i], tag, i);
+		if (conn != NULL && strcmp(c, conn) == 0)
+			(*same)++;
+		call_free(k[i]);
+	}
+}
+
+static void
+m_goaway(void)
+{
+	grpc_metadata	 m = md("x-delay-ms", "1000", 4);
+	struct call	*held[CL_GOAWAY_HELD], *race[CL_GOAWAY_RACE];
+	struct call	*after[CL_GOAWAY_RACE], *g;
+	char		 c0[16], cg[16];
+	long		 i, ok, same;
+
+	for (i = 0; i < CL_GOAWAY_HELD; i++)
+		held[i] = call_tagged(ch, "/test.Echo/Delay", &m, 1, "held", i,
+		    20000);
+	cl_sleep(300);
+	g = call_tagged(ch, "/test.Echo/Goaway", NULL, 0, "g", 0, 10000);
+	for (i = 0; i < CL_GOAWAY_RACE; i++)
+		race[i] = call_tagged(ch, "/test.Echo/Unary", NULL, 0, "race",
+		    i, 10000);
+	calls_wait(&g, 1, 10000);
+	check(call_echo_ok(g, "g", 0, cg, sizeof(cg)), "the call that "
+	    "brings the GOAWAY succeeds", "status %d", g->status);
+	call_free(g);
+	for (i = 0; i < CL_GOAWAY_RACE; i++)
+		after[i] = call_tagged(ch, "/test.Echo/Unary", NULL, 0, "after",
+		    i, 10000);
+	calls_wait(held, CL_GOAWAY_HELD, 20000);
+	calls_wait(race, CL_GOAWAY_RACE, 20000);
+	calls_wait(after, CL_GOAWAY_RACE, 20000);
+	(void)snprintf(c0, sizeof(c0), "%s", cg);
+	calls_check(held, CL_GOAWAY_HELD, "held", c0, &ok, &same);
+	check(ok == CL_GOAWAY_HELD && same == CL_GOAWAY_HELD,
+	    "in-flight streams finish on the connection that sent GOAWAY",
+	    "%ld of %d OK, %ld on upstream connection %s", ok, CL_GOAWAY_HELD,
+	    same, c0);
+	calls_check(race, CL_GOAWAY_RACE, "race", NULL, &ok, &same);
+	check(ok == CL_GOAWAY_RACE, "calls racing the GOAWAY all succeed",
+	    "%ld of %d OK", ok, CL_GOAWAY_RACE);
+	calls_check(after, CL_GOAWAY_RACE, "after", c0, &ok, &same);
+	check(ok == CL_GOAWAY_RACE && same == 0, "calls after the GOAWAY "
+	    "succeed on a fresh upstream connection", "%ld of %d OK, %ld on "
+	    "the old connection %s", ok, CL_GOAWAY_RACE, same, c0);
+	md_free(&m, 1);
+}
+
+/* utime + stime of a process, in clock ticks (-1: unknown). */
+static long
+cpu_ticks(const char *pid)
+{
+	char		 path[64], buf[1024], *p;
+	FILE		*f;
+	size_t		 n;
+	unsigned long	 ut, st;
+
+	(void)snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	(void)fclose(f);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2, "%*c %*d %*d "
+	    "%*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
+
+static void
+m_longpoll(const char *pid, long nconn, long ncalls, long hold_ms,
+    long max_kb)
+{
+	grpc_channel	**chs = calloc((size_t)nconn, sizeof(*chs));
+	struct call	**k = calloc((size_t)ncalls, sizeof(*k));
+	char		  hold[24];
+	grpc_metadata	  m;
+	long		  i, ok, same, rss0, rss1, rss2, cpu1, cpu2, quiet;
+	long		  tck = sysconf(_SC_CLK_TCK);
+
+	(void)snprintf(hold, sizeof(hold), "%ld", hold_ms);
+	m = md("x-delay-ms", hold, strlen(hold));
+	for (i = 0; i < nconn; i++)
+		chs[i] = channel(0, 1);
+	rss0 = rss_kb(pid);
+	for (i = 0; i < ncalls; i++)
+		k[i] = call_tagged(chs[i % nconn], "/test.Echo/Delay", &m, 1,
+		    "poll", i, CL_LONGPOLL_DEADLINE_MS);
+	cl_sleep(3000);			/* every stream open by now */
+	rss1 = rss_kb(pid);
+	cpu1 = cpu_ticks(pid);
+	quiet = hold_ms - 6000;
+	cl_sleep(quiet);
+	rss2 = rss_kb(pid);
+	cpu2 = cpu_ticks(pid);
+	if (rss1 < rss2)
+		rss1 = rss2;
+	(void)printf("    (%ld streams over %ld connections: sidecar VmRSS "
+	    "%ld kB -> %ld kB, %ld bytes a stream; CPU %ld ms in the %ld ms "
+	    "they waited)\n", ncalls, nconn, rss0, rss1, ncalls > 0 ?
+	    (rss1 - rss0) * 1024 / ncalls : 0, (cpu2 - cpu1) * 1000 / tck,
+	    quiet);
+	check(rss0 > 0 && rss1 - rss0 < max_kb, "sidecar memory for the "
+	    "long polls stays under the bound", "VmRSS grew %ld kB (bound "
+	    "%ld kB)", rss1 - rss0, max_kb);
+	check(cpu1 >= 0 && (cpu2 - cpu1) * 1000 / tck * 100 < quiet *
+	    CL_CPU_MAX_PCT, "the sidecar is idle while the streams wait (no "
+	    "busy loop)", "%ld ms CPU in %ld ms", (cpu2 - cpu1) * 1000 / tck,
+	    quiet);
+	calls_wait(k, ncalls, hold_ms + 30000);
+	calls_check(k, ncalls, "poll", NULL, &ok, &same);
+	check(ok == ncalls, "every long poll answers right", "%ld of %ld OK",
+	    ok, ncalls);
+	for (i = 0; i < nconn; i++)
+		grpc_channel_destroy(chs[i]);
+	free(chs);
+	free(k);
+	md_free(&m, 1);
+}
+
+/* Starts call number i of the load, on one of the channels. */
+static struct call *
+load_start(grpc_channel **chs, long nconn, long i)
+{
+	char		 ms[16];
+	grpc_metadata	 m;
+	struct call	*k;
+
+	(void)snprintf(ms, sizeof(ms), "%ld", 50 + (i * 37) % 250);
+	m = md("x-delay-ms", ms, strlen(ms));
+	k = call_tagged(chs[i % nconn], "/test.Echo/Delay", &m, 1, "load", i,
+	    20000);
+	md_free(&m, 1);
+	return k;
+}
+
+static void
+m_load(long secs, long nconn, long conc)
+{
+	grpc_channel	**chs = calloc((size_t)nconn, sizeof(*chs));
+	struct call	**k = calloc((size_t)conc, sizeof(*k));
+	long		 *ids = calloc((size_t)conc, sizeof(*ids));
+	gpr_timespec	  end = in_ms(secs * 1000);
+	grpc_event	  ev;
+	long		  i, next = 0, total = 0, bad = 0, open = 0;
+
+	for (i = 0; i < nconn; i++)
+		chs[i] = channel(0, 1);
+	for (i = 0; i < conc; i++, open++) {
+		ids[i] = next;
+		k[i] = load_start(chs, nconn, next++);
+	}
+	while (open > 0) {
+		ev = grpc_completion_queue_next(cq, in_ms(30000), NULL);
+		if (ev.type != GRPC_OP_COMPLETE)
+			break;
+		for (i = 0; i < conc && k[i] != ev.tag; i++)
+			;
+		k[i]->done = 1;
+		total++;
+		if (!call_echo_ok(k[i], "load", ids[i], NULL, 0))
+			bad++;
+		call_free(k[i]);
+		open--;
+		if (gpr_time_cmp(gpr_now(GPR_CLOCK_MONOTONIC), end) < 0) {
+			ids[i] = next;
+			k[i] = load_start(chs, nconn, next++);
+			open++;
+		}
+	}
+	(void)printf("    (%ld calls, %ld failed, %ld never answered)\n",
+	    total, bad, open);
+	check(total > 0 && bad == 0 && open == 0, "every call under load "
+	    "succeeds", "%ld of %ld failed, %ld unanswered", bad, total, open);
+	for (i = 0; i < nconn; i++)
+		grpc_channel_destroy(chs[i]);
+	free(chs);
+	free(k);	free(ids);
+}
+
 static long
 stats_sent(void)
 {
@@ -739,8 +1053,9 @@ main(int argc, char *argv[])
 	mode = argv[2];
 	grpc_init();
 	cq = grpc_completion_queue_create_for_next(NULL);
-	ch = channel(argv[1], 0);
-	ch_gzip = channel(argv[1], 1);
+	target = argv[1];
+	ch = channel(0, 0);
+	ch_gzip = channel(1, 0);
 	if (strcmp(mode, "all") == 0) {
 		t_metadata();
 		t_deadline();
@@ -763,6 +1078,15 @@ main(int argc, char *argv[])
 		m_wait_ok(strtol(argv[3], NULL, 10));
 	else if (strcmp(mode, "delay") == 0 && argc > 3)
 		m_delay(argv[3]);
+	else if (strcmp(mode, "goaway") == 0)
+		m_goaway();
+	else if (strcmp(mode, "longpoll") == 0 && argc > 7)
+		m_longpoll(argv[3], strtol(argv[4], NULL, 10),
+		    strtol(argv[5], NULL, 10), strtol(argv[6], NULL, 10),
+		    strtol(argv[7], NULL, 10));
+	else if (strcmp(mode, "load") == 0 && argc > 5)
+		m_load(strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10),
+		    strtol(argv[5], NULL, 10));
 	else if (strcmp(mode, "slow-reader") == 0 && argc > 4)
 		m_slow_reader(argv[3], argv[4]);
 	else {

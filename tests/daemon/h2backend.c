@@ -3,11 +3,12 @@
  * sidecar's integration test, on nghttp2 + libev + OpenSSL (its own code,
  * sharing nothing with daemon/).
  *
- *   h2backend [-c CERT -k KEY [-C CA] [-n]] -p PORT | -u /path
+ *   h2backend [-c CERT -k KEY [-C CA] [-n]] [-P] -p PORT | -u /path
  *                                   (PORT 0: pick one, print "PORT n")
  *   -c/-k  speak TLS with this certificate chain and key; ALPN h2
  *   -C     require a client certificate issued by a CA in this file
  *   -n     TLS without ALPN (a server that cannot say "h2")
+ *   -P     never answer a PING (a frontend that hangs)
  *
  * Methods (no protobuf: bodies are opaque gRPC frames, echoed as sent):
  *   /test.Echo/Unary  response headers echo every request "x-*" field
@@ -16,11 +17,16 @@
  *                     x-seen-authorization (when sent) and
  *                     grpc-encoding (copied from the request); the body
  *                     is the request body; trailers grpc-status 0 and
- *                     x-trailer-bin.
+ *                     x-trailer-bin.  Every echo also carries x-conn,
+ *                     the number of the connection it came on (1, 2...).
  *   /test.Echo/Delay  as Unary, after x-delay-ms milliseconds.
  *   /test.Echo/Fail   trailers-only: grpc-status 3, grpc-message,
  *                     grpc-status-details-bin.
  *   /test.Echo/Sleep  never answers; counts the RST_STREAMs it gets.
+ *   /test.Echo/Goaway as Unary, after sending GOAWAY (NO_ERROR) with the
+ *                     last stream processed, this one included: the
+ *                     streams up to it are served, later ones ignored
+ *                     (the client sees them refused).
  *   /test.Echo/Flood  x-flood-mb messages of 1 MiB each, as fast as flow
  *                     control lets them out.
  *   /test.Echo/Stats  one message: "cancelled=N sent=BYTES" (Flood bytes
@@ -69,9 +75,15 @@ struct be_conn {
 	nghttp2_session	*sess;
 	SSL		*ssl;		/* NULL: h2c */
 	int		 hs_done;
+	char		 serial[16];	/* x-conn */
+	int32_t		 goaway_last;	/* 0: no GOAWAY sent */
+	unsigned	 nstreams;	/* be_streams alive */
+	int		 lingering;	/* done: reading to EOF */
 };
 
 static SSL_CTX		*sctx;		/* NULL: h2c */
+static int		 no_ping_ack;
+static unsigned long	 nconns;
 
 static unsigned long	cancelled;
 static unsigned long	flood_sent;
@@ -217,12 +229,13 @@ be_trailers_only(struct be_stream *s, const char *status, const char *msg,
 static void
 be_echo(struct be_stream *s)
 {
-	nghttp2_nv		nv[BE_HDRS_MAX + 2];
+	nghttp2_nv		nv[BE_HDRS_MAX + 3];
 	nghttp2_data_provider	prd;
-	size_t			n = 2, i;
+	size_t			n = 3, i;
 
 	nv[0] = be_nv(":status", "200");
 	nv[1] = be_nv("content-type", "application/grpc");
+	nv[2] = be_nv("x-conn", s->conn->serial);
 	for (i = 0; i < s->necho && n < BE_HDRS_MAX + 2; i++)
 		nv[n++] = s->echo[i];
 	prd.source.ptr = s;
@@ -266,9 +279,20 @@ be_handle(struct be_stream *s)
 {
 	const char	*p = s->path != NULL ? s->path : "";
 
+	if (s->conn->goaway_last > 0 && s->id > s->conn->goaway_last) {
+		/* above our GOAWAY: never processed (RFC 9113 6.8) */
+		(void)nghttp2_submit_rst_stream(s->conn->sess,
+		    NGHTTP2_FLAG_NONE, s->id, NGHTTP2_REFUSED_STREAM);
+		return;
+	}
 	if (strcmp(p, "/test.Echo/Unary") == 0)
 		be_echo(s);
-	else if (strcmp(p, "/test.Echo/Delay") == 0) {
+	else if (strcmp(p, "/test.Echo/Goaway") == 0) {
+		s->conn->goaway_last = s->id;
+		(void)nghttp2_submit_goaway(s->conn->sess, NGHTTP2_FLAG_NONE,
+		    s->id, NGHTTP2_NO_ERROR, NULL, 0);
+		be_echo(s);
+	} else if (strcmp(p, "/test.Echo/Delay") == 0) {
 		ev_timer_init(&s->timer, be_delay_done,
 		    (double)s->delay_ms / 1000.0, 0.);
 		s->timer.data = s;
@@ -297,6 +321,7 @@ be_begin_headers(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	s->id = f->hd.stream_id;
 	s->conn = ud;
+	s->conn->nstreams++;
 	ev_init(&s->timer, be_delay_done);
 	(void)nghttp2_session_set_stream_user_data(sess, s->id, s);
 	return 0;
@@ -391,6 +416,7 @@ be_close(nghttp2_session *sess, int32_t id, uint32_t code, void *ud)
 		return 0;
 	if (code != NGHTTP2_NO_ERROR || s->sleeping)
 		cancelled++;
+	s->conn->nstreams--;
 	be_stream_free(s);
 	return 0;
 }
@@ -439,13 +465,36 @@ be_conn_free(struct be_conn *c)
 	free(c);
 }
 
+/*
+ * Done (after a GOAWAY): stop sending, and read what the peer still has
+ * in flight until it closes, so that close() does not turn into a TCP
+ * reset that would throw away the answers it has not read yet.
+ */
+static void
+be_linger(struct be_conn *c)
+{
+	if (c->lingering)
+		return;
+	c->lingering = 1;
+	ev_io_stop(loop, &c->wr);
+	if (c->ssl == NULL)
+		(void)shutdown(c->fd, SHUT_WR);
+}
+
 static void
 be_flush(struct be_conn *c)
 {
-	if (nghttp2_session_send(c->sess) != 0 ||
-	    (!nghttp2_session_want_read(c->sess) &&
-	    !nghttp2_session_want_write(c->sess))) {
+	/*
+	 * After our GOAWAY, nghttp2 may stop wanting to read while streams
+	 * we accepted still wait for their answer (Delay): keep those.
+	 */
+	if (nghttp2_session_send(c->sess) != 0) {
 		be_conn_free(c);
+		return;
+	}
+	if (c->nstreams == 0 && !nghttp2_session_want_read(c->sess) &&
+	    !nghttp2_session_want_write(c->sess)) {
+		be_linger(c);
 		return;
 	}
 	if (nghttp2_session_want_write(c->sess))
@@ -504,7 +553,7 @@ be_readable(struct ev_loop *l, ev_io *w, int revents)
 {
 	struct be_conn	*c = w->data;
 	uint8_t		 buf[65536];
-	ssize_t		 n;
+	ssize_t		 n, rv;
 	int		 hs;
 
 	(void)l;
@@ -520,8 +569,16 @@ be_readable(struct ev_loop *l, ev_io *w, int revents)
 	for (;;) {
 		if ((n = be_recv(c, buf, sizeof(buf))) == -2)
 			break;
-		if (n <= 0 ||
-		    nghttp2_session_mem_recv(c->sess, buf, (size_t)n) < 0) {
+		if (n <= 0) {
+			be_conn_free(c);
+			return;
+		}
+		if (c->lingering)
+			continue;
+		if ((rv = nghttp2_session_mem_recv(c->sess, buf,
+		    (size_t)n)) < 0) {
+			(void)fprintf(stderr, "h2backend: connection %s: %s\n",
+			    c->serial, nghttp2_strerror((int)rv));
 			be_conn_free(c);
 			return;
 		}
@@ -547,6 +604,7 @@ static void
 be_accept(struct ev_loop *l, ev_io *w, int revents)
 {
 	static nghttp2_session_callbacks	*cb;
+	static nghttp2_option			*opt;
 	nghttp2_settings_entry			 iv = {
 		NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000 };
 	struct be_conn				*c;
@@ -570,17 +628,22 @@ be_accept(struct ev_loop *l, ev_io *w, int revents)
 		nghttp2_session_callbacks_set_on_stream_close_callback(cb,
 		    be_close);
 	}
+	if (opt == NULL) {
+		(void)nghttp2_option_new(&opt);
+		nghttp2_option_set_no_auto_ping_ack(opt, no_ping_ack);
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		(void)close(fd);
 		return;
 	}
 	c->fd = fd;
+	(void)snprintf(c->serial, sizeof(c->serial), "%lu", ++nconns);
 	if (sctx != NULL) {
 		c->ssl = SSL_new(sctx);
 		(void)SSL_set_fd(c->ssl, fd);
 		SSL_set_accept_state(c->ssl);
 	}
-	(void)nghttp2_session_server_new(&c->sess, cb, c);
+	(void)nghttp2_session_server_new2(&c->sess, cb, c, opt);
 	(void)nghttp2_submit_settings(c->sess, NGHTTP2_FLAG_NONE, &iv, 1);
 	ev_io_init(&c->rd, be_readable, fd, EV_READ);
 	ev_io_init(&c->wr, be_writable, fd, EV_WRITE);
@@ -668,7 +731,7 @@ main(int argc, char *argv[])
 	ev_io		 lw;
 	int		 ch, fd, alpn = 1;
 
-	while ((ch = getopt(argc, argv, "c:C:k:np:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:C:k:nPp:u:")) != -1) {
 		if (ch == 'p')
 			port = optarg;
 		else if (ch == 'u')
@@ -681,13 +744,15 @@ main(int argc, char *argv[])
 			ca = optarg;
 		else if (ch == 'n')
 			alpn = 0;
+		else if (ch == 'P')
+			no_ping_ack = 1;
 		else
 			return 2;
 	}
 	if ((port == NULL) == (path == NULL) ||
 	    (cert == NULL) != (key == NULL)) {
 		(void)fprintf(stderr, "usage: h2backend [-c cert -k key [-C ca] "
-		    "[-n]] -p port | -u path\n");
+		    "[-n]] [-P] -p port | -u path\n");
 		return 2;
 	}
 	if (cert != NULL)

@@ -177,6 +177,10 @@ if http_get "http://127.0.0.1:$AP/healthz" | head -1 | grep -qx 200 &&
 else
 	nok "admin /healthz /readyz"
 fi
+metric() {
+	http_get "http://127.0.0.1:$AP/metrics" |
+	    awk -v m="tenuo_sidecar_$1" '$1 == m { print $2 }'
+}
 http_get "http://127.0.0.1:$AP/metrics" > "$T/metrics"
 if grep -q '^tenuo_sidecar_rpcs_total{method="/test.Echo/Unary",grpc_status="0"} [1-9]' "$T/metrics" &&
     grep -q '^tenuo_sidecar_streams_total [1-9]' "$T/metrics"; then
@@ -215,6 +219,20 @@ else
 	nok "reconnects after the upstream returns"
 fi
 
+# ------------------------------------------------------ upstream GOAWAY
+# One worker connection for the whole run: the client's (+1); a GOAWAY
+# passed on to the worker would make it reconnect (+2).
+c0=$(metric connections_total)
+u0=$(metric upstream_connects_total)
+if client 60 "127.0.0.1:$SP" goaway &&
+    [ "$(metric connections_total)" = "$((c0 + 1))" ] &&
+    [ "$(metric upstream_connects_total)" -gt "$u0" ]; then
+	ok "upstream GOAWAY drained: in-flight calls finish, racing calls are resent, new ones use a fresh upstream connection, the worker stays connected"
+else
+	nok "upstream GOAWAY drained (worker connections $c0 -> $(metric connections_total))"
+fi
+echo "    ($(metric streams_replayed_total) streams refused unseen and resent)"
+
 # -------------------------------------------------------------- signals
 echo "no_such_key = 1" >> "$T/sc.conf"
 kill -HUP "$SCPID"
@@ -244,13 +262,24 @@ else
 	nok "SIGUSR1 reopens the audit log"
 fi
 
+# SIGTERM: a grpc core call and a raw HTTP/2 one (nghttp, which shows
+# the frames) in flight; both must finish, and the worker must get the
+# shutdown notice (GOAWAY, last stream 2^31-1) then the final GOAWAY
+# naming its stream.
 ASAN_OPTIONS=detect_leaks=0 timeout 30 "$CLIENT" "127.0.0.1:$SP" delay 1500 \
     > "$T/drain.out" 2>&1 &
 CLPID=$!
+printf '\0\0\0\0\5hello' > "$T/body"
+timeout 30 nghttp -nv -H 'content-type: application/grpc' -H 'te: trailers' \
+    -H 'x-delay-ms: 2500' -d "$T/body" \
+    "http://127.0.0.1:$SP/test.Echo/Delay" > "$T/nghttp.out" 2>&1 &
+NGPID=$!
 sleep 0.5
 kill -TERM "$SCPID"
 wait "$CLPID"
 crc=$?
+wait "$NGPID"
+nrc=$?
 sed 's/^/    /' "$T/drain.out"
 wait_exit "$SCPID" 150
 src=$EXITRC
@@ -260,6 +289,15 @@ if [ $crc -eq 0 ] && [ "$src" = 0 ] && grep -q "stopped" "$T/sc.err"; then
 else
 	nok "SIGTERM drain (client rc $crc, sidecar rc $src)"
 	tail -5 "$T/sc.err"
+fi
+if [ $nrc -eq 0 ] &&
+    grep -q 'last_stream_id=2147483647, error_code=NO_ERROR' "$T/nghttp.out" &&
+    grep -Eq 'last_stream_id=[1-9][0-9]{0,8}, error_code=NO_ERROR' "$T/nghttp.out" &&
+    grep -q 'grpc-status: 0' "$T/nghttp.out"; then
+	ok "SIGTERM: the worker gets GOAWAY twice (notice, then last stream) and its call completes"
+else
+	nok "SIGTERM GOAWAY to the worker (nghttp rc $nrc)"
+	grep -i 'goaway\|last_stream\|grpc-status' "$T/nghttp.out" | sed 's/^/    /'
 fi
 if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error" \
     "$T/sc.err"; then

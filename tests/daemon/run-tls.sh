@@ -296,6 +296,44 @@ check "metrics count TLS handshake failures on both sides" \
     "grep -q '^tenuo_sidecar_upstream_tls_failures_total [1-9]' '$T/metrics' &&
     grep -q '^tenuo_sidecar_downstream_tls_failures_total [1-9]' '$T/metrics'"
 
+# ---------------------------------------------- readiness with TLS
+# No worker connected: /readyz rests on the probe, which must do the TLS
+# handshake (a TCP connect alone would say ready with a wrong CA).
+readyz() {
+	python3 - "$AP" <<'EOP'
+import sys, urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen("http://127.0.0.1:%s/readyz" % sys.argv[1],
+        timeout=5).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+except Exception:
+    print(0)
+EOP
+}
+# wait_ready CODE: /readyz answers CODE within 8 s
+wait_ready() {
+	i=0
+	while [ $i -lt 40 ]; do
+		[ "$(readyz)" = "$1" ] && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+reload "upstream = 127.0.0.1:$PORT_plain" "$UP_OK"
+check "/readyz 200 with a frontend that verifies" "wait_ready 200"
+reload "upstream = 127.0.0.1:$PORT_plain" "upstream_tls = on" \
+    "upstream_ca_file = $P/ca2.pem"
+check "/readyz 503 when the frontend's certificate does not verify (wrong CA)" \
+    "wait_ready 503 && grep -q 'upstream not ready: TLS: certificate verify failed' '$T/sc.err'"
+reload "upstream = 127.0.0.1:$PORT_h2c"
+check "/readyz 200 with an h2c frontend that answers SETTINGS" \
+    "wait_ready 200"
+reload "upstream = 127.0.0.1:$PORT_silent"
+check "/readyz 503 with a frontend that accepts TCP but never speaks HTTP/2" \
+    "wait_ready 503"
+
 # ------------------------------------------------------- reload and mTLS
 reload "upstream = 127.0.0.1:$PORT_plain" "$UP_OK" \
     "listen_tls_client_ca_file = $P/ca.pem"

@@ -19,6 +19,24 @@ struct metrics_rpc {
 static struct metrics_rpc	rpcs[METRICS_RPC_MAX];
 static size_t			nrpcs;
 
+struct metrics_decision {
+	char		decision[METRICS_LABEL_MAX];
+	char		code[METRICS_LABEL_MAX];
+	uint64_t	count;
+};
+
+static struct metrics_decision	decisions[METRICS_DECISION_MAX];
+static size_t			ndecisions;
+static uint64_t			decision_overflow;
+
+/* Upper bounds of the latency buckets, µs; the last one is +Inf. */
+static const uint64_t	latency_le[METRICS_LATENCY_BUCKETS - 1] = {
+	10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 100000
+};
+static uint64_t		latency_bucket[METRICS_LATENCY_BUCKETS];
+static uint64_t		latency_sum_us;
+static uint64_t		latency_count;
+
 /* Keeps a method name printable and quote-free for the label. */
 static void
 metrics_method(char *dst, const char *p, size_t n)
@@ -103,6 +121,93 @@ mb_counter(struct mbuf *b, const char *name, const char *type,
 	    (unsigned long long)v);
 }
 
+/* Copies s as a label: [A-Za-z0-9_] kept, anything else as '_'. */
+static void
+label_copy(char *dst, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0' && i < METRICS_LABEL_MAX - 1; i++)
+		dst[i] = (char)(((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9')) ? s[i] : '_');
+	dst[i] = '\0';
+}
+
+void
+metrics_decision(const char *decision, const char *code, uint64_t latency_us)
+{
+	char	d[METRICS_LABEL_MAX], k[METRICS_LABEL_MAX];
+	size_t	i, b;
+
+	label_copy(d, decision);
+	label_copy(k, code);
+	for (b = 0; b < METRICS_LATENCY_BUCKETS - 1; b++)
+		if (latency_us <= latency_le[b])
+			break;
+	latency_bucket[b]++;
+	latency_sum_us += latency_us;
+	latency_count++;
+	for (i = 0; i < ndecisions; i++)
+		if (strcmp(decisions[i].decision, d) == 0 &&
+		    strcmp(decisions[i].code, k) == 0) {
+			decisions[i].count++;
+			return;
+		}
+	if (ndecisions == METRICS_DECISION_MAX) {
+		decision_overflow++;
+		return;
+	}
+	memcpy(decisions[ndecisions].decision, d, sizeof(d));
+	memcpy(decisions[ndecisions].code, k, sizeof(k));
+	decisions[ndecisions++].count = 1;
+}
+
+void
+metrics_reset(void)
+{
+	memset(&metrics, 0, sizeof(metrics));
+	nrpcs = 0;
+	ndecisions = 0;
+	decision_overflow = 0;
+	memset(latency_bucket, 0, sizeof(latency_bucket));
+	latency_sum_us = 0;
+	latency_count = 0;
+}
+
+static void
+mb_decisions(struct mbuf *b)
+{
+	uint64_t	cum = 0;
+	size_t		i;
+
+	mb_printf(b, "# HELP tenuo_sidecar_decisions_total Authorization "
+	    "decisions by decision and code\n# TYPE tenuo_sidecar_decisions_total "
+	    "counter\n");
+	for (i = 0; i < ndecisions; i++)
+		mb_printf(b, "tenuo_sidecar_decisions_total{decision=\"%s\","
+		    "code=\"%s\"} %llu\n", decisions[i].decision,
+		    decisions[i].code, (unsigned long long)decisions[i].count);
+	mb_counter(b, "decision_label_overflow_total", "counter",
+	    "Decisions not counted by code (too many distinct labels)",
+	    decision_overflow);
+	mb_printf(b, "# HELP tenuo_sidecar_authorization_latency_us Time to "
+	    "decide one task, microseconds\n# TYPE "
+	    "tenuo_sidecar_authorization_latency_us histogram\n");
+	for (i = 0; i < METRICS_LATENCY_BUCKETS - 1; i++) {
+		cum += latency_bucket[i];
+		mb_printf(b, "tenuo_sidecar_authorization_latency_us_bucket"
+		    "{le=\"%llu\"} %llu\n", (unsigned long long)latency_le[i],
+		    (unsigned long long)cum);
+	}
+	cum += latency_bucket[METRICS_LATENCY_BUCKETS - 1];
+	mb_printf(b, "tenuo_sidecar_authorization_latency_us_bucket"
+	    "{le=\"+Inf\"} %llu\ntenuo_sidecar_authorization_latency_us_sum "
+	    "%llu\ntenuo_sidecar_authorization_latency_us_count %llu\n",
+	    (unsigned long long)cum, (unsigned long long)latency_sum_us,
+	    (unsigned long long)latency_count);
+}
+
 char *
 metrics_format(uint64_t audit_drops, int ready)
 {
@@ -166,8 +271,7 @@ metrics_format(uint64_t audit_drops, int ready)
 	mb_counter(&b, "rpc_label_overflow_total", "counter",
 	    "RPCs not counted by method (too many distinct labels)",
 	    metrics.rpc_overflow);
-	mb_counter(&b, "decisions_total", "counter",
-	    "Authorization decisions (none yet: pass-through)", 0);
+	mb_decisions(&b);
 	mb_printf(&b, "# HELP tenuo_sidecar_rpcs_total RPCs by method and "
 	    "grpc-status\n# TYPE tenuo_sidecar_rpcs_total counter\n");
 	for (i = 0; i < nrpcs; i++)

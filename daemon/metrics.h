@@ -11,6 +11,9 @@
 #include <stdint.h>
 
 #define METRICS_RPC_MAX		256	/* distinct (method, status) pairs */
+#define METRICS_DECISION_MAX	64	/* distinct (decision, code) pairs */
+#define METRICS_LABEL_MAX	48	/* longest decision or code label */
+#define METRICS_LATENCY_BUCKETS	12	/* authorization latency, µs */
 #define METRICS_METHOD_MAX	128
 
 struct metrics {
@@ -41,6 +44,18 @@ extern struct metrics	metrics;
 
 /* Counts one finished RPC by :path and grpc-status (-1: none seen). */
 void	metrics_rpc(const char *path, size_t pathlen, int grpc_status);
+
+/*
+ * Counts one authorization decision ("allow", "deny", "would_deny") with
+ * its code ("" for allow) and observes its latency in the histogram.
+ * Labels are truncated to METRICS_LABEL_MAX - 1 bytes and restricted to
+ * [A-Za-z0-9_]; pairs beyond METRICS_DECISION_MAX count as overflow.
+ */
+void	metrics_decision(const char *decision, const char *code,
+	    uint64_t latency_us);
+
+/* Forgets every counter and histogram (tests). */
+void	metrics_reset(void);
 
 /*
  * Formats every metric as Prometheus text into a malloc'd string (caller

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "grpc_frame.h"
+#include "tn_codec.h"
 
 void
 gf_reader_init(struct gf_reader *r, size_t max)
@@ -119,4 +122,77 @@ gf_reader_feed(struct gf_reader *r, const uint8_t *p, size_t n,
 		return GF_NEED_MORE;
 	gf_take(r, out);
 	return GF_MSG;
+}
+
+int
+gf_msg_plain(const struct gf_msg *m, const char *grpc_encoding, size_t max,
+    uint8_t **out, size_t *outlen, char *why, size_t whylen)
+{
+	struct tn_error	err;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!m->compressed) {
+		if (m->len > max) {
+			(void)snprintf(why, whylen, "message of %zu bytes "
+			    "exceeds %zu", m->len, max);
+			return -1;
+		}
+		if ((*out = malloc(m->len ? m->len : 1)) == NULL) {
+			(void)snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		if (m->len > 0)
+			memcpy(*out, m->data, m->len);
+		*outlen = m->len;
+		return 0;
+	}
+	if (grpc_encoding == NULL || strcmp(grpc_encoding, "gzip") != 0) {
+		(void)snprintf(why, whylen, "compressed message with "
+		    "grpc-encoding '%s' cannot be inspected", grpc_encoding ?
+		    grpc_encoding : "(none)");
+		return -1;
+	}
+	if (tn_gzip_inflate(m->data, m->len, max, out, outlen, &err) != TN_OK) {
+		(void)snprintf(why, whylen, "gzip message: %s", err.reason);
+		return -1;
+	}
+	return 0;
+}
+
+int
+gf_msg_frame(const uint8_t *p, size_t n, const char *grpc_encoding,
+    uint8_t **out, size_t *outlen, char *why, size_t whylen)
+{
+	struct tn_error	 err;
+	uint8_t		*z = NULL, *buf;
+	const uint8_t	*body = p;
+	size_t		 zlen = 0, blen = n;
+	int		 gz = grpc_encoding != NULL &&
+			    strcmp(grpc_encoding, "gzip") == 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (gz) {
+		if (tn_gzip_deflate(p, n, -1, &z, &zlen, &err) != TN_OK) {
+			(void)snprintf(why, whylen, "gzip: %s", err.reason);
+			return -1;
+		}
+		body = z;
+		blen = zlen;
+	}
+	if (blen > UINT32_MAX ||
+	    (buf = malloc(GF_PREFIX_LEN + blen)) == NULL) {
+		(void)snprintf(why, whylen, "message of %zu bytes cannot be "
+		    "framed", blen);
+		free(z);
+		return -1;
+	}
+	gf_prefix_encode(buf, gz, (uint32_t)blen);
+	if (blen > 0)
+		memcpy(buf + GF_PREFIX_LEN, body, blen);
+	free(z);
+	*out = buf;
+	*outlen = GF_PREFIX_LEN + blen;
+	return 0;
 }

@@ -67,6 +67,27 @@ int	gf_reader_partial(const struct gf_reader *);
 void	gf_prefix_encode(uint8_t out[GF_PREFIX_LEN], int compressed,
 	    uint32_t len);
 
-/* gzip-encoded messages are inflated with lib/tn_codec.h tn_gzip_inflate(). */
+/*
+ * The plain bytes of a received message, for inspection.  An uncompressed
+ * message is copied; a compressed one is inflated per the stream's
+ * grpc-encoding, which must be "gzip" (the only encoding Temporal's SDKs
+ * use; "identity" with the flag set, a missing header or any other
+ * encoding is refused so nothing is inspected that we cannot read).  The
+ * result is capped at max bytes, enforced while inflating.  Returns 0 and
+ * *out and *outlen (malloc'd, caller frees), or -1 with a reason in why.
+ */
+int	gf_msg_plain(const struct gf_msg *m, const char *grpc_encoding,
+	    size_t max, uint8_t **out, size_t *outlen, char *why,
+	    size_t whylen) __attribute__((warn_unused_result));
+
+/*
+ * Frames plain bytes as one message for the stream's grpc-encoding:
+ * gzip-compressed with the flag set when the encoding is "gzip", as is
+ * otherwise.  *out holds prefix and message (malloc'd, caller frees).
+ * Returns 0, or -1 with a reason in why.
+ */
+int	gf_msg_frame(const uint8_t *p, size_t n, const char *grpc_encoding,
+	    uint8_t **out, size_t *outlen, char *why, size_t whylen)
+	    __attribute__((warn_unused_result));
 
 #endif /* GRPC_FRAME_H */

@@ -213,6 +213,60 @@ START_TEST(test_pbuf_cap)
 }
 END_TEST
 
+/* Frame gzip, read it back through the reader, inflate it: the same bytes. */
+START_TEST(test_gf_gzip_round_trip)
+{
+	uint8_t plain[3000], *wire, *back;
+	size_t wlen, blen, used;
+	struct gf_reader r;
+	struct gf_msg m;
+	char why[128];
+
+	for (size_t i = 0; i < sizeof(plain); i++)
+		plain[i] = (uint8_t)(i % 7);
+	ck_assert_int_eq(gf_msg_frame(plain, sizeof(plain), "gzip", &wire,
+	    &wlen, why, sizeof(why)), 0);
+	ck_assert_int_eq(wire[0], 1);	/* compressed flag */
+	ck_assert_uint_lt(wlen, sizeof(plain));
+	gf_reader_init(&r, GF_DEFAULT_MAX);
+	ck_assert_int_eq(gf_reader_feed(&r, wire, wlen, &used, &m), GF_MSG);
+	ck_assert_int_eq(m.compressed, 1);
+	ck_assert_int_eq(gf_msg_plain(&m, "gzip", sizeof(plain), &back, &blen,
+	    why, sizeof(why)), 0);
+	ck_assert_uint_eq(blen, sizeof(plain));
+	ck_assert_mem_eq(back, plain, sizeof(plain));
+	free(back);
+	/* The cap holds while inflating. */
+	ck_assert_int_eq(gf_msg_plain(&m, "gzip", sizeof(plain) - 1, &back,
+	    &blen, why, sizeof(why)), -1);
+	ck_assert_ptr_null(back);
+	ck_assert_ptr_nonnull(strstr(why, "exceeds"));
+	/* A compressed message under another encoding is not inspected. */
+	ck_assert_int_eq(gf_msg_plain(&m, "snappy", sizeof(plain), &back,
+	    &blen, why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "snappy"));
+	ck_assert_int_eq(gf_msg_plain(&m, NULL, sizeof(plain), &back, &blen,
+	    why, sizeof(why)), -1);
+	free(m.data);
+	gf_reader_free(&r);
+	free(wire);
+	/* identity: framed as is, read back as is. */
+	ck_assert_int_eq(gf_msg_frame(plain, 10, "identity", &wire, &wlen, why,
+	    sizeof(why)), 0);
+	ck_assert_uint_eq(wlen, 15);
+	ck_assert_int_eq(wire[0], 0);
+	gf_reader_init(&r, GF_DEFAULT_MAX);
+	ck_assert_int_eq(gf_reader_feed(&r, wire, wlen, &used, &m), GF_MSG);
+	ck_assert_int_eq(gf_msg_plain(&m, NULL, 10, &back, &blen, why,
+	    sizeof(why)), 0);
+	ck_assert_mem_eq(back, plain, 10);
+	free(back);
+	free(m.data);
+	gf_reader_free(&r);
+	free(wire);
+}
+END_TEST
+
 static Suite *
 frame_suite(void)
 {
@@ -224,6 +278,7 @@ frame_suite(void)
 	tcase_add_loop_test(tc, test_gf_split_everywhere, 0, 33);
 	tcase_add_test(tc, test_gf_byte_at_a_time_large);
 	tcase_add_test(tc, test_gf_prefix_encode);
+	tcase_add_test(tc, test_gf_gzip_round_trip);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_gf_max_is_inclusive);

@@ -2,9 +2,52 @@
  * tn_url.c: WHATWG URL parsing and the UrlSafe / UrlPattern constraints
  * (see tn_url.h).
  *
+ * IDNA.  A special-scheme host that, after percent-decoding, holds a
+ * non-ASCII byte or an "xn--" label (any case) runs WHATWG "domain to
+ * ASCII" as deployed url 2.5.8 / idna 1.1 do: UTS #46 ToASCII with
+ * Transitional_Processing=false, CheckHyphens=false, CheckBidi=true,
+ * CheckJoiners=true, UseSTD3ASCIIRules=false (the forbidden domain code
+ * points are denied instead: idna's AsciiDenyList::URL),
+ * VerifyDnsLength=false, IgnoreInvalidPunycode=false; an empty result
+ * fails; a result ending in a number is parsed as IPv4.  Every later
+ * check (UrlSafe names, allow/deny_domains, UrlPattern hosts) sees that
+ * ASCII form.  libidn2 2.3.3 does the mapping, NFC and Punycode:
+ * idn2_lookup_u8 with IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT (TR46
+ * non-transitional, NFC; no IDN2_USE_STD3_ASCII_RULES; default A-label
+ * round trip).  Where libidn2 and the url crate differ, this verifier
+ * denies (TN_URL_UNSUPPORTED, with a reason) or checks itself:
+ *  - libidn2 adds IDNA2008 label tests the url crate does not apply
+ *    (hyphens in positions 3-4, leading/trailing hyphen, CONTEXTO,
+ *    IDNA2008 DISALLOWED/NV8 symbols such as U+2603, code points
+ *    unassigned in its Unicode 12 IDNA tables, labels over 63 and names
+ *    over 255 octets): such hosts are denied (stricter, fail closed);
+ *  - libidn2 accepts "xn--" labels whose decoded text UTS #46 maps (e.g.
+ *    U+00A0, its disallowed_STD3_mapped set), "xn--abc-" and "xn--" and
+ *    forbidden code points inside Punycode: every Punycode label of the
+ *    result is decoded here and must be a fixed point of libidn2's
+ *    mapping, not end in '-', and hold no '.' or forbidden code point;
+ *  - libidn2's tables are Unicode 14 (TR46), the url crate's 17: the one
+ *    code point mapped differently, U+1E9E ("ss" vs U+00DF), is denied;
+ *  - libidn2 checks Bidi per label only (and misses RFC 5893 rule 4 and
+ *    trailing-NSM cases); the url crate applies it to every label of a
+ *    Bidi domain name: any host with a code point that may be R, AL or
+ *    AN (maybe_rtl(): Hebrew..Arabic Extended, RTL presentation forms,
+ *    SMP RTL blocks) is denied;
+ *  - CheckJoiners depends on Joining_Type data of different versions:
+ *    hosts holding U+200C or U+200D are denied.
+ * Failures the url crate certainly shares are TN_URL_INVALID (exact, so
+ * Not(UrlSafe) behaves as deployed): ill-formed UTF-8, forbidden domain
+ * code points (before mapping for ASCII, after it for libidn2's output),
+ * "xn--" labels that end in '-', are over 2000 characters or fail the
+ * url crate's Punycode decoder (mirrored in puny_decode()), and hosts
+ * that map to nothing.  Checked against the UTS #46 17.0 conformance
+ * file (IdnaTestV2.txt, as shipped in rust-url's idna/tests) and every
+ * code point in three contexts: no host is accepted with an ASCII form
+ * other than the url crate's.
+ *
  * Stricter than deployed (each marked below):
- *  - hosts that need IDNA (non-ASCII after percent-decoding, "xn--"
- *    labels) are not evaluated: UrlSafe and UrlPattern deny them;
+ *  - IDNA hosts in the classes above are denied;
+ *  - deny_domains entries written in Unicode also match in ASCII form;
  *  - UrlSafe also applies its name checks (localhost, internal TLDs,
  *    metadata names, deny_domains, IP parsing of opaque hosts) to the host
  *    without one trailing dot, so "localhost." is blocked like "localhost";
@@ -14,6 +57,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <idn2.h>
 
 #include "tn_glob.h"
 #include "tn_url.h"
@@ -381,10 +426,431 @@ v6_serialize(const uint16_t a[8], struct out *o)
 	out_c(o, ']');
 }
 
+/* ------------------------------------------------------------ IDNA */
+
+/*
+ * Punycode decoding (RFC 3492) with the url crate's rules (idna 1.1,
+ * punycode.rs): the last '-' splits basic code points (lower-cased) from
+ * deltas; a '-' only at position 0 leaves it in the deltas (an error);
+ * digits a-z / A-Z / 0-9; u32 overflow, surrogates and values above
+ * U+10FFFF fail.  0 ok (out[0..*outn)), -1 failure.  cap >= n suffices.
+ */
+static uint32_t
+puny_adapt(uint32_t delta, uint32_t npoints, int first)
+{
+	uint32_t k = 0;
+
+	delta /= first ? 700u : 2u;
+	delta += delta / npoints;
+	while (delta > ((36u - 1u) * 26u) / 2u) {
+		delta /= 36u - 1u;
+		k += 36u;
+	}
+	return k + (36u * delta) / (delta + 38u);
+}
+
+static int
+puny_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0' + 26;
+	if (c >= 'a' && c <= 'z')
+		return c - 'a';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	return -1;
+}
+
+static int
+puny_decode(const char *s, size_t n, uint32_t *out, size_t cap, size_t *outn)
+{
+	size_t b = 0, in = 0, len = 0;
+	uint32_t i = 0, cp = 0x80, bias = 72;
+	int delim = 0;
+
+	for (size_t j = 0; j < n; j++)
+		if (s[j] == '-') {
+			b = j;
+			delim = 1;
+		}
+	if (delim) {
+		if (b > cap)
+			return -1;
+		for (size_t j = 0; j < b; j++) {
+			if ((uint8_t)s[j] >= 0x80)
+				return -1;
+			out[len++] = (uint32_t)lower((unsigned char)s[j]);
+		}
+		in = b > 0 ? b + 1 : 0;
+	}
+	while (in < n) {
+		uint32_t oldi = i, w = 1, t;
+
+		for (uint32_t k = 36;; k += 36) {
+			int d;
+
+			if (in >= n || (d = puny_digit((unsigned char)s[in++])) < 0)
+				return -1;
+			if ((uint64_t)(uint32_t)d * w > UINT32_MAX ||
+			    (uint64_t)i + (uint32_t)d * w > UINT32_MAX)
+				return -1;
+			i += (uint32_t)d * w;
+			t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+			if ((uint32_t)d < t)
+				break;
+			if ((uint64_t)w * (36 - t) > UINT32_MAX)
+				return -1;
+			w *= 36 - t;
+		}
+		bias = puny_adapt(i - oldi, (uint32_t)len + 1, oldi == 0);
+		if ((uint64_t)cp + i / ((uint32_t)len + 1) > 0x10ffff)
+			return -1;
+		cp += i / ((uint32_t)len + 1);
+		i %= (uint32_t)len + 1;
+		if ((cp >= 0xd800 && cp <= 0xdfff) || len >= cap)
+			return -1;
+		memmove(out + i + 1, out + i, (len - i) * sizeof(out[0]));
+		out[i] = cp;
+		len++;
+		i++;
+	}
+	*outn = len;
+	return 0;
+}
+
+/* Strict UTF-8 -> code points: 0 ok, -1 ill-formed. */
+static int
+utf8_decode(const uint8_t *s, size_t n, uint32_t *out, size_t *outn)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t c = s[i], min;
+		size_t len;
+
+		if (c < 0x80) {
+			out[k++] = c;
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			c &= 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			c &= 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			c &= 0x07;
+			min = 0x10000;
+		} else
+			return -1;
+		if (n - i < len)
+			return -1;
+		for (size_t j = 1; j < len; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return -1;
+			c = (c << 6) | (s[i + j] & 0x3fu);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return -1;
+		out[k++] = c;
+		i += len;
+	}
+	*outn = k;
+	return 0;
+}
+
+static size_t
+utf8_encode(const uint32_t *cp, size_t n, char *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = cp[i];
+
+		if (c < 0x80)
+			out[k++] = (char)c;
+		else if (c < 0x800) {
+			out[k++] = (char)(0xc0 | (c >> 6));
+			out[k++] = (char)(0x80 | (c & 0x3f));
+		} else if (c < 0x10000) {
+			out[k++] = (char)(0xe0 | (c >> 12));
+			out[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			out[k++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			out[k++] = (char)(0xf0 | (c >> 18));
+			out[k++] = (char)(0x80 | ((c >> 12) & 0x3f));
+			out[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			out[k++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	return k;
+}
+
+static int
+has_xn_prefix(const char *s, size_t n)
+{
+	return n >= 4 && lower((unsigned char)s[0]) == 'x' &&
+	    lower((unsigned char)s[1]) == 'n' && s[2] == '-' && s[3] == '-';
+}
+
+/* Does the (percent-decoded) domain need UTS #46 processing? */
+static int
+needs_idna(const char *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((uint8_t)d[i] >= 0x80)
+			return 1;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		while (j < n && d[j] != '.')
+			j++;
+		if (has_xn_prefix(d + i, j - i))
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+/*
+ * Code points whose Bidi_Class may be R, AL or AN in the url crate's
+ * data: every code point its is_bidi() does not skip and that could be
+ * right-to-left (a superset: the whole Hebrew..Arabic Extended blocks,
+ * the RTL presentation forms and SMP RTL blocks, planes 4 and up).
+ */
+static int
+maybe_rtl(uint32_t c)
+{
+	return (c >= 0x0590 && c <= 0x08ff) || (c >= 0xfb1d && c <= 0xfdff) ||
+	    (c >= 0xfe70 && c <= 0xfeff) || (c >= 0x10800 && c <= 0x10fff) ||
+	    (c >= 0x1e800 && c <= 0x1efff) || c >= 0x40000;
+}
+
+#define IDNA_FLAGS	(IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT)
+#define IDNA_MAXCP	2000u	/* url crate: longest punycode it decodes */
+
+/*
+ * The url crate's raw-label checks on an ASCII "xn--" label (exact: a
+ * failure here is a failure there): not ending in '-', at most 2000
+ * punycode characters, decodable, and no '.' or forbidden domain code
+ * point among the decoded basic code points.
+ */
+static enum tn_url_status
+idna_raw_alabel(const char *l, size_t n, uint32_t *cp, const char **why)
+{
+	size_t cn;
+
+	if (l[n - 1] == '-') {
+		*why = "host label \"xn--...-\" has no Punycode deltas "
+		    "(the url crate rejects it)";
+		return TN_URL_INVALID;
+	}
+	if (n - 4 > IDNA_MAXCP || puny_decode(l + 4, n - 4, cp, IDNA_MAXCP,
+	    &cn) != 0) {
+		*why = "host label is not valid Punycode";
+		return TN_URL_INVALID;
+	}
+	for (size_t i = 0; i < cn; i++)
+		if (cp[i] == '.' || (cp[i] < 0x80 &&
+		    forbidden_domain((uint8_t)cp[i]))) {
+			*why = "Punycode host label decodes to a forbidden "
+			    "domain code point";
+			return TN_URL_INVALID;
+		}
+	return TN_URL_OK;
+}
+
+/*
+ * Checks one label of libidn2's output, as a U-label: bidi and joiner
+ * classes this verifier cannot decide exactly are refused, and a
+ * Punycode label must be a fixed point of libidn2's UTS #46 mapping
+ * (its decoded form holds no mapped, ignored or disallowed code point).
+ */
+static enum tn_url_status
+idna_out_label(const char *l, size_t n, uint32_t *cp, char *u8,
+    const char **why)
+{
+	uint8_t *res = NULL;
+	size_t cn, un;
+	int rc, same;
+
+	if (!has_xn_prefix(l, n))
+		return TN_URL_OK;	/* ASCII; forbidden code points later */
+	if (l[n - 1] == '-') {
+		*why = "host label \"xn--...-\" has no Punycode deltas "
+		    "(the url crate rejects it)";
+		return TN_URL_INVALID;
+	}
+	if (n - 4 > IDNA_MAXCP || puny_decode(l + 4, n - 4, cp, IDNA_MAXCP,
+	    &cn) != 0) {
+		*why = "IDNA result is not valid Punycode";
+		return TN_URL_UNSUPPORTED;
+	}
+	for (size_t i = 0; i < cn; i++) {
+		if (cp[i] == '.' || (cp[i] < 0x80 &&
+		    forbidden_domain((uint8_t)cp[i]))) {
+			*why = "Punycode host label decodes to a forbidden "
+			    "domain code point";
+			return TN_URL_INVALID;
+		}
+		if (maybe_rtl(cp[i])) {
+			*why = "host is (or may be) a Bidi domain name; the "
+			    "url crate's cross-label CheckBidi rules are not "
+			    "reproduced, so it is denied";
+			return TN_URL_UNSUPPORTED;
+		}
+		if (cp[i] == 0x200c || cp[i] == 0x200d) {
+			*why = "host holds ZERO WIDTH (NON-)JOINER; CheckJoiners "
+			    "is not reproduced exactly, so it is denied";
+			return TN_URL_UNSUPPORTED;
+		}
+	}
+	un = utf8_encode(cp, cn, u8);
+	u8[un] = '\0';
+	rc = idn2_lookup_u8((const uint8_t *)u8, &res, IDNA_FLAGS);
+	if (rc == IDN2_MALLOC)
+		return TN_URL_NOMEM;
+	same = rc == IDN2_OK && mem_eq((const char *)res,
+	    strlen((const char *)res), l, n);
+	idn2_free(res);
+	if (!same) {
+		*why = "Punycode host label decodes to text that UTS #46 "
+		    "maps or rejects";
+		return TN_URL_UNSUPPORTED;
+	}
+	return TN_URL_OK;
+}
+
+/*
+ * WHATWG "domain to ASCII" as the url crate 2.5 (idna 1.1) runs it:
+ * UTS #46 ToASCII, non-transitional, CheckHyphens=false, CheckBidi=true,
+ * CheckJoiners=true, UseSTD3ASCIIRules=false, VerifyDnsLength=false,
+ * IgnoreInvalidPunycode=false, then the forbidden-domain-code-point
+ * check and the empty-host check.  d[0..dn) is the percent-decoded host;
+ * the ASCII result goes to o at start.  See the file comment for the
+ * libidn2 divergences and how each is kept fail-closed.
+ */
+static enum tn_url_status
+idna_host(const char *d, size_t dn, struct out *o, size_t start,
+    const char **why)
+{
+	uint32_t *cp;
+	char *z, *u8;
+	uint8_t *res = NULL;
+	size_t cn, rn;
+	enum tn_url_status st = TN_URL_OK;
+	int rc;
+
+	/* cp: dn code points at most, and IDNA_MAXCP for label decoding. */
+	cp = malloc((dn + IDNA_MAXCP + 1) * sizeof(*cp));
+	z = malloc(dn + 1);
+	u8 = malloc(4 * IDNA_MAXCP + 1);
+	if (cp == NULL || z == NULL || u8 == NULL) {
+		st = TN_URL_NOMEM;
+		goto out;
+	}
+	/* (1) url: ill-formed UTF-8 becomes U+FFFD, which is disallowed. */
+	if (utf8_decode((const uint8_t *)d, dn, cp, &cn) != 0) {
+		*why = "host is not well-formed UTF-8 after percent-decoding";
+		st = TN_URL_INVALID;
+		goto out;
+	}
+	/*
+	 * (2) ASCII survives mapping (only A-Z change), so a forbidden one
+	 * stays, except '<' and '>' before a non-ASCII code point: NFC may
+	 * compose them with U+0338 (checked on libidn2's output instead).
+	 */
+	for (size_t i = 0; i < cn; i++)
+		if (cp[i] < 0x80 && forbidden_domain((uint8_t)cp[i]) &&
+		    !((cp[i] == '<' || cp[i] == '>') && i + 1 < cn &&
+		    cp[i + 1] >= 0x80)) {
+			*why = "host holds a forbidden domain code point";
+			st = TN_URL_INVALID;
+			goto out;
+		}
+	/* (3) ASCII "xn--" labels: the url crate's exact Punycode checks. */
+	for (size_t i = 0; i < dn;) {
+		size_t j = i;
+		int ascii = 1;
+
+		while (j < dn && d[j] != '.')
+			ascii &= (uint8_t)d[j++] < 0x80;
+		if (ascii && has_xn_prefix(d + i, j - i) &&
+		    (st = idna_raw_alabel(d + i, j - i, cp + dn, why)) !=
+		    TN_URL_OK)
+			goto out;
+		i = j + 1;
+	}
+	/* (4) Mapped differently by libidn2's Unicode 14 tables. */
+	for (size_t i = 0; i < cn; i++)
+		if (cp[i] == 0x1e9e) {
+			*why = "host holds U+1E9E, which UTS #46 15.1+ maps to "
+			    "U+00DF but libidn2's tables map to \"ss\"";
+			st = TN_URL_UNSUPPORTED;
+			goto out;
+		}
+	/* (5) libidn2: UTS #46 mapping, NFC, per-label checks, Punycode. */
+	memcpy(z, d, dn);
+	z[dn] = '\0';
+	rc = idn2_lookup_u8((const uint8_t *)z, &res, IDNA_FLAGS);
+	if (rc == IDN2_MALLOC) {
+		st = TN_URL_NOMEM;
+		goto out;
+	}
+	if (rc != IDN2_OK) {
+		*why = "libidn2 rejects the host (its IDNA2008 checks are "
+		    "stricter than the url crate's UTS #46: hyphen positions, "
+		    "CONTEXTO, symbols, label and name lengths)";
+		st = TN_URL_UNSUPPORTED;
+		goto out;
+	}
+	/* (6) Output checks, label by label. */
+	rn = strlen((const char *)res);
+	for (size_t i = 0; i < rn; i++)
+		if (res[i] >= 0x80 || forbidden_domain(res[i])) {
+			*why = "host maps to a forbidden domain code point";
+			st = res[i] >= 0x80 ? TN_URL_UNSUPPORTED :
+			    TN_URL_INVALID;
+			goto out;
+		}
+	for (size_t i = 0; i < rn;) {
+		size_t j = i;
+
+		while (j < rn && res[j] != '.')
+			j++;
+		if ((st = idna_out_label((const char *)res + i, j - i, cp + dn,
+		    u8, why)) != TN_URL_OK)
+			goto out;
+		i = j + 1;
+	}
+	if (rn == 0) {
+		*why = "host maps to the empty string";
+		st = TN_URL_INVALID;
+		goto out;
+	}
+	if (rn > o->cap - start) {
+		*why = "IDNA result too long";
+		st = TN_URL_UNSUPPORTED;
+		goto out;
+	}
+	o->n = start;
+	for (size_t i = 0; i < rn; i++)
+		out_c(o, (char)lower(res[i]));
+out:
+	idn2_free(res);
+	free(cp);
+	free(z);
+	free(u8);
+	return st;
+}
+
 /* Host parser: buf[0..n) into o; sets kind and ip. */
 static enum tn_url_status
 host_parse(const char *buf, size_t n, int special, struct out *o,
-    enum tn_url_host_kind *kind, uint8_t ip[16])
+    enum tn_url_host_kind *kind, uint8_t ip[16], const char **why)
 {
 	size_t start = o->n, i, dn;
 	char *dom;
@@ -431,23 +897,26 @@ host_parse(const char *buf, size_t n, int special, struct out *o,
 	}
 	dom = o->p + start;
 	dn = o->n - start;
-	for (i = 0; i < dn; i++)
-		if ((uint8_t)dom[i] >= 0x80)
-			return TN_URL_UNSUPPORTED;	/* needs IDNA */
-	for (i = 0; i < dn; i++)
-		dom[i] = (char)lower((unsigned char)dom[i]);
-	for (i = 0; i < dn;) {
-		size_t j = i;
+	if (needs_idna(dom, dn)) {
+		char *copy = malloc(dn + 1);
 
-		while (j < dn && dom[j] != '.')
-			j++;
-		if (j - i >= 4 && memcmp(dom + i, "xn--", 4) == 0)
-			return TN_URL_UNSUPPORTED;	/* punycode */
-		i = j + 1;
+		if (copy == NULL)
+			return TN_URL_NOMEM;
+		memcpy(copy, dom, dn);
+		st = idna_host(copy, dn, o, start, why);
+		free(copy);
+		if (st != TN_URL_OK)
+			return st;
+		dom = o->p + start;
+		dn = o->n - start;
 	}
 	for (i = 0; i < dn; i++)
-		if (forbidden_domain((uint8_t)dom[i]))
+		dom[i] = (char)lower((unsigned char)dom[i]);
+	for (i = 0; i < dn; i++)
+		if (forbidden_domain((uint8_t)dom[i])) {
+			*why = "host holds a forbidden domain code point";
 			return TN_URL_INVALID;
+		}
 	if (ends_in_number(dom, dn)) {
 		char tmp[16];
 
@@ -606,15 +1075,19 @@ tn_url_parse(const uint8_t *s, size_t n, struct tn_url *u)
 	size_t a = 0, b = n, m = 0, p, cap, sl;
 	int dport;
 	enum tn_url_status st = TN_URL_OK;
+	const char *why = NULL;
 
 	memset(u, 0, sizeof(*u));
-	if (n > TN_URL_MAX_LEN)
+	if (n > TN_URL_MAX_LEN) {
+		u->why = "URL longer than this verifier parses";
 		return TN_URL_UNSUPPORTED;
+	}
 	while (a < b && s[a] <= 0x20)
 		a++;
 	while (b > a && s[b - 1] <= 0x20)
 		b--;
-	cap = 3 * (b - a) + 64;
+	/* + 512: an IDNA host (at most 255 bytes from libidn2) can grow. */
+	cap = 3 * (b - a) + 64 + 512;
 	if ((mem = malloc((b - a) + 1 + cap * 2)) == NULL)
 		return TN_URL_NOMEM;
 	in = mem;
@@ -667,7 +1140,7 @@ tn_url_parse(const uint8_t *s, size_t n, struct tn_url *u)
 						enum tn_url_host_kind k;
 
 						st = host_parse(in + hs, he - hs,
-						    1, &ho, &k, u->ip);
+						    1, &ho, &k, u->ip, &why);
 						if (st != TN_URL_OK)
 							goto fail;
 						if (str_eq(ho.p, ho.n,
@@ -717,7 +1190,7 @@ tn_url_parse(const uint8_t *s, size_t n, struct tn_url *u)
 		if (he == hs && (he < ae || u->special))
 			goto invalid;
 		st = host_parse(in + hs, he - hs, u->special, &ho,
-		    &u->host_kind, u->ip);
+		    &u->host_kind, u->ip, &why);
 		if (st != TN_URL_OK)
 			goto fail;
 		if (he < ae) {
@@ -768,6 +1241,7 @@ invalid:
 fail:
 	free(mem);
 	memset(u, 0, sizeof(*u));
+	u->why = why;
 	return st;
 }
 
@@ -872,6 +1346,7 @@ tn_urlpattern_compile(const uint8_t *pat, size_t n, struct tn_urlpattern *p,
 	memset(p, 0, sizeof(*p));
 	if (n > TN_URL_MAX_LEN) {
 		p->unsupported = 1;
+		p->why = "pattern longer than this verifier parses";
 		return TN_OK;
 	}
 	if (mem_find(s, n, HOST_PH, sizeof(HOST_PH) - 1) != NULL ||
@@ -914,6 +1389,7 @@ tn_urlpattern_compile(const uint8_t *pat, size_t n, struct tn_urlpattern *p,
 		free(mem);
 		memset(p, 0, sizeof(*p));
 		p->unsupported = 1;
+		p->why = u.why;
 		return TN_OK;
 	}
 	if (st != TN_URL_OK) {
@@ -998,15 +1474,14 @@ tn_urlpattern_match(const struct tn_urlpattern *p, const uint8_t *url,
 
 	if (p->unsupported)
 		return tn_fail(err, TN_ERR_CONSTRAINT_NOT_SATISFIED,
-		    "UrlPattern: pattern host needs IDNA processing, which "
-		    "this verifier does not support");
+		    "UrlPattern: pattern not evaluated (fail closed): %s",
+		    p->why);
 	st = tn_url_parse(url, n, &u);
 	if (st == TN_URL_NOMEM)
 		return TN_ERR_NOMEM;
 	if (st == TN_URL_UNSUPPORTED)
 		return tn_fail(err, TN_ERR_CONSTRAINT_NOT_SATISFIED,
-		    "UrlPattern: URL host needs IDNA processing, which this "
-		    "verifier does not support");
+		    "UrlPattern: URL denied (fail closed): %s", u.why);
 	if (st != TN_URL_OK)
 		return tn_fail(err, TN_ERR_CONSTRAINT_NOT_SATISFIED,
 		    "UrlPattern: value is not a valid URL");
@@ -1094,8 +1569,8 @@ tn_urlpattern_attenuates(const struct tn_urlpattern *pp,
 {
 	if (pp->unsupported || cp->unsupported)
 		return tn_fail(err, TN_ERR_ATTENUATION_INVALID, "UrlPattern: "
-		    "pattern host needs IDNA processing, which this verifier "
-		    "does not support");
+		    "pattern not evaluated (fail closed): %s",
+		    pp->unsupported ? pp->why : cp->why);
 	if (pp->scheme != NULL && (cp->scheme == NULL ||
 	    !mem_eq(pp->scheme, pp->scheme_len, cp->scheme, cp->scheme_len)))
 		return tn_fail(err, TN_ERR_ATTENUATION_INVALID,
@@ -1145,24 +1620,59 @@ ulist(const struct tn_cbor_item *m, const char *k)
 	return f != NULL && f->type == TN_CBOR_ARRAY ? f : NULL;
 }
 
-/* Deployed check_domain_allowed: some pattern matches host. */
 static int
-domain_listed(const char *h, size_t hn, const struct tn_cbor_item *list)
+domain_match(const char *h, size_t hn, const char *pat, size_t pn)
+{
+	if (starts_with(pat, pn, "*.", 2))
+		return ends_with(h, hn, pat + 1, pn - 1) ||
+		    mem_eq(h, hn, pat + 2, pn - 2);
+	return mem_eq(h, hn, pat, pn);
+}
+
+/*
+ * A deny_domains entry in ASCII form (after any "*."), as a host: 1 with
+ * out[0..*on), 0 when it has none (an IP, invalid, or not evaluated).
+ */
+static int
+pattern_ascii(const char *p, size_t pn, char *out, size_t cap, size_t *on)
+{
+	struct out o = { out, 0, cap };
+	const char *why = NULL;
+	size_t pre = starts_with(p, pn, "*.", 2) ? 2 : 0;
+
+	if (!needs_idna(p + pre, pn - pre) || cap < 2)
+		return 0;
+	for (size_t i = 0; i < pre; i++)
+		out_c(&o, p[i]);
+	if (idna_host(p + pre, pn - pre, &o, pre, &why) != TN_URL_OK)
+		return 0;
+	*on = o.n;
+	return 1;
+}
+
+/*
+ * Deployed check_domain_allowed: some pattern matches host.  With deny
+ * set (deny_domains), stricter than deployed: an entry written in
+ * Unicode or with "xn--" labels also matches in its UTS #46 ASCII form
+ * (deployed compares it as written, so it never matches a URL host).
+ */
+static int
+domain_listed(const char *h, size_t hn, const struct tn_cbor_item *list,
+    int deny)
 {
 	const struct tn_cbor_item *it = list + 1;
-	char buf[512];
+	char buf[512], abuf[512];
 
 	for (uint32_t i = 0; i < list->count; i++, it = tn_cbor_next(it)) {
-		size_t pn;
+		size_t pn, an;
 
 		if (it->v.s.n >= sizeof(buf))
 			continue;	/* longer than any host we accept */
 		pn = lower_cmp(it->v.s.p, it->v.s.n, buf);
-		if (starts_with(buf, pn, "*.", 2)) {
-			if (ends_with(h, hn, buf + 1, pn - 1) ||
-			    mem_eq(h, hn, buf + 2, pn - 2))
-				return 1;
-		} else if (mem_eq(h, hn, buf, pn))
+		if (domain_match(h, hn, buf, pn))
+			return 1;
+		if (deny && pattern_ascii((const char *)it->v.s.p, it->v.s.n,
+		    abuf, sizeof(abuf), &an) && domain_match(h, hn, abuf, an))
 			return 1;
 	}
 	return 0;
@@ -1439,8 +1949,7 @@ tn_urlsafe_check(const struct tn_cbor_item *m, const uint8_t *url, size_t n,
 		return TN_ERR_NOMEM;
 	if (st == TN_URL_UNSUPPORTED)
 		return tn_fail(err, TN_ERR_CONSTRAINT_NOT_SATISFIED,
-		    "UrlSafe: URL host needs IDNA processing, which this "
-		    "verifier does not support");
+		    "UrlSafe: URL denied (fail closed): %s", u.why);
 	if (st != TN_URL_OK)
 		return 0;
 	/* Scheme (default ["http", "https"]). */
@@ -1524,11 +2033,12 @@ tn_urlsafe_check(const struct tn_cbor_item *m, const uint8_t *url, size_t n,
 		if (ambiguous_ip(host, hl) || ambiguous_ip(host, hl2))
 			goto done;
 		if ((allow = ulist(m, "allow_domains")) != NULL &&
-		    !domain_listed(host, hl, allow))
+		    !domain_listed(host, hl, allow, 0))
 			goto done;
 	}
 	if ((deny = ulist(m, "deny_domains")) != NULL &&
-	    (domain_listed(host, hl, deny) || domain_listed(host, hl2, deny)))
+	    (domain_listed(host, hl, deny, 1) ||
+	    domain_listed(host, hl2, deny, 1)))
 		goto done;
 	ok = 1;
 done:

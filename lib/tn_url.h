@@ -12,9 +12,11 @@
  * ports dropped, dot segments removed and paths percent-encoded.  Query
  * and fragment are not kept.
  *
- * Without IDNA tables, a domain holding non-ASCII text (after
- * percent-decoding) or an "xn--" label is not processed: the parser says
- * TN_URL_UNSUPPORTED and callers deny (fail closed).
+ * Domains holding non-ASCII text (after percent-decoding) or an "xn--"
+ * label go through WHATWG "domain to ASCII" (UTS #46, as the url crate
+ * runs it) using libidn2; the host is kept in ASCII form.  Input classes
+ * where libidn2 cannot reproduce the url crate (see tn_url.c) make the
+ * parser say TN_URL_UNSUPPORTED and callers deny (fail closed).
  */
 #ifndef TN_URL_H
 #define TN_URL_H
@@ -31,7 +33,7 @@
 enum tn_url_status {
 	TN_URL_OK = 0,
 	TN_URL_INVALID,		/* the WHATWG parser returns failure */
-	TN_URL_UNSUPPORTED,	/* IDNA needed, or longer than TN_URL_MAX_LEN */
+	TN_URL_UNSUPPORTED,	/* IDNA class not reproduced, or too long */
 	TN_URL_NOMEM
 };
 
@@ -57,11 +59,13 @@ struct tn_url {
 	uint16_t		 port;
 	const char		*path;		/* serialized, as path() */
 	size_t			 path_len;
+	const char		*why;		/* static; see tn_url_parse */
 };
 
 /*
  * Parses s[0..n) (UTF-8).  On TN_URL_OK fills *u (free with
- * tn_url_free()); otherwise *u is zeroed.
+ * tn_url_free()); otherwise *u is zeroed except u->why, which may point
+ * to a static text saying why (always set for TN_URL_UNSUPPORTED).
  */
 enum tn_url_status tn_url_parse(const uint8_t *s, size_t n, struct tn_url *u)
 	    __attribute__((warn_unused_result));
@@ -83,7 +87,8 @@ struct tn_urlpattern {
 	uint16_t	 port;
 	const char	*path;		/* NULL: any path */
 	size_t		 path_len;
-	int		 unsupported;	/* valid, but needs IDNA: deny */
+	int		 unsupported;	/* valid, but not evaluated: deny */
+	const char	*why;		/* static: why unsupported */
 };
 
 /*
@@ -98,8 +103,9 @@ void	tn_urlpattern_free(struct tn_urlpattern *p);
 
 /*
  * Deployed UrlPattern::matches_url: 1 match, 0 no match, or
- * TN_ERR_CONSTRAINT_NOT_SATISFIED (the value is not a URL, or needs IDNA;
- * an error that denies, also under Not) / TN_ERR_NOMEM.
+ * TN_ERR_CONSTRAINT_NOT_SATISFIED (the value is not a URL, or its host is
+ * in an IDNA class not reproduced; an error that denies, also under Not)
+ * / TN_ERR_NOMEM.
  */
 int	tn_urlpattern_match(const struct tn_urlpattern *p, const uint8_t *url,
 	    size_t n, struct tn_error *err) __attribute__((warn_unused_result));
@@ -116,8 +122,8 @@ int	tn_urlpattern_attenuates(const struct tn_urlpattern *parent,
 
 /*
  * Deployed UrlSafe::is_safe on a validated UrlSafe map: 1 safe, 0 not,
- * TN_ERR_CONSTRAINT_NOT_SATISFIED (host needs IDNA: deny, also under Not)
- * or TN_ERR_NOMEM.
+ * TN_ERR_CONSTRAINT_NOT_SATISFIED (host in an IDNA class not reproduced:
+ * deny, also under Not) or TN_ERR_NOMEM.
  */
 int	tn_urlsafe_check(const struct tn_cbor_item *spec, const uint8_t *url,
 	    size_t n, struct tn_error *err) __attribute__((warn_unused_result));

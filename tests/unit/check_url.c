@@ -1,6 +1,13 @@
 /*
  * check_url.c: WHATWG URL parsing and the UrlSafe (18) / UrlPattern (9)
  * constraints (lib/tn_url.c) against deployed tenuo-core's behaviour.
+ *
+ * IDNA expectations are the url crate 2.5.8 / idna 1.1 results (tenuo-core
+ * Cargo.lock), taken from: WPT url/resources/urltestdata.json ("WPT"),
+ * the UTS #46 17.0 conformance file IdnaTestV2.txt shipped in rust-url's
+ * idna/tests ("IdnaTestV2", read with the WHATWG flags: V2, V3, A4_*
+ * ignored), and rust-url's idna/src/uts46.rs and punycode.rs ("uts46.rs")
+ * where the url crate goes beyond both.
  */
 #include <check.h>
 #include <jansson.h>
@@ -174,9 +181,12 @@ START_TEST(test_url_whatwg_hosts)
 	parse_is("http://[1:2:3:4:5:6:7:8:9]/", TN_URL_INVALID);
 	parse_is("http://a%2fb.com/", TN_URL_INVALID);
 	parse_is("http://a b.com/", TN_URL_INVALID);
-	parse_is("http://xn--nxasmq6b.com/", TN_URL_UNSUPPORTED);
-	parse_is("http://b\xc3\xbc""cher.de/", TN_URL_UNSUPPORTED);
-	parse_is("http://%C3%BC.de/", TN_URL_UNSUPPORTED);
+	/* IDNA hosts: see test_url_idna_*. */
+	host_is("http://xn--nxasmq6b.com/", TN_URL_HOST_DOMAIN,
+	    "xn--nxasmq6b.com", NULL);
+	host_is("http://b\xc3\xbc""cher.de/", TN_URL_HOST_DOMAIN,
+	    "xn--bcher-kva.de", NULL);
+	host_is("http://%C3%BC.de/", TN_URL_HOST_DOMAIN, "xn--tda.de", NULL);
 }
 END_TEST
 
@@ -230,9 +240,13 @@ START_TEST(test_url_safe_defaults_block_ssrf)
 	/* NUL bytes */
 	ck_assert_int_eq(chk(SAFE, J("\"https://evil.com\\u0000.trusted.com/\"")),
 	    TN_ERR_CONSTRAINT_NOT_SATISFIED);
-	/* IDNA: fail closed. */
-	DENY(SAFE, "http://xn--80ak6aa92e.com/");
-	DENY(SAFE, "http://\xd0\xb0pple.com/");
+	/*
+	 * IDNA: the url crate accepts these Cyrillic look-alikes of
+	 * apple.com (hosts xn--80ak6aa92e.com, xn--pple-43d.com); with no
+	 * domain lists UrlSafe allows them as deployed does.
+	 */
+	ALLOW(SAFE, "http://xn--80ak6aa92e.com/");
+	ALLOW(SAFE, "http://\xd0\xb0pple.com/");
 	/* Non-strings. */
 	ck_assert_int_eq(chk(SAFE, J("123")), TN_ERR_CONSTRAINT_NOT_SATISFIED);
 }
@@ -396,9 +410,9 @@ START_TEST(test_url_pattern_match)
 	INVALID(UP("https://__tenuo_host_wildcard__.evil.com/*"));
 	INVALID(UP("https://evil.com/__tenuo_path_wildcard__"));
 	VALID(UP("*://example.com/api/*"));
-	/* IDNA pattern: valid, but denies. */
+	/* IDNA pattern (see test_url_pattern_idna). */
 	VALID(UP("https://xn--nxasmq6b.com/*"));
-	DENY(UP("https://xn--nxasmq6b.com/*"), "https://xn--nxasmq6b.com/x");
+	ALLOW(UP("https://xn--nxasmq6b.com/*"), "https://xn--nxasmq6b.com/x");
 }
 END_TEST
 
@@ -502,6 +516,240 @@ START_TEST(test_url_adversarial_inputs)
 }
 END_TEST
 
+/* ------------------------------------------------------------ IDNA */
+
+#define NOT(c)	"[14,{\"constraint\":" c "}]"
+
+START_TEST(test_url_idna_hosts_to_ascii)
+{
+	/* WPT: "https://faß.ExAmPlE/" -> "https://xn--fa-hia.example/". */
+	host_is("https://fa\xc3\x9f.ExAmPlE/", TN_URL_HOST_DOMAIN,
+	    "xn--fa-hia.example", NULL);
+	/* WPT: "http://ＧＯ.com" -> host "go.com" (fullwidth). */
+	host_is("http://\xef\xbc\xa7\xef\xbc\xaf.com/", TN_URL_HOST_DOMAIN,
+	    "go.com", NULL);
+	host_is("https://\xef\xbd\x85\xef\xbd\x98\xef\xbd\x81\xef\xbd\x8d"
+	    "\xef\xbd\x90\xef\xbd\x8c\xef\xbd\x85.com/", TN_URL_HOST_DOMAIN,
+	    "example.com", "/");
+	host_is("https://EXAMPLE.com", TN_URL_HOST_DOMAIN, "example.com", "/");
+	/* WPT: "http://www.foo。bar.com" -> "www.foo.bar.com" (U+3002). */
+	host_is("http://www.foo\xe3\x80\x82""bar.com/", TN_URL_HOST_DOMAIN,
+	    "www.foo.bar.com", NULL);
+	/* WPT: "http://你好你好" -> "xn--6qqa088eba". */
+	host_is("http://\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd/",
+	    TN_URL_HOST_DOMAIN, "xn--6qqa088eba", NULL);
+	/* bücher: U-label, A-label and upper-case A-label agree. */
+	host_is("https://b\xc3\xbc""cher.example/", TN_URL_HOST_DOMAIN,
+	    "xn--bcher-kva.example", NULL);
+	host_is("https://B\xc3\x9c""CHER.example/", TN_URL_HOST_DOMAIN,
+	    "xn--bcher-kva.example", NULL);
+	host_is("https://xn--bcher-kva.example/", TN_URL_HOST_DOMAIN,
+	    "xn--bcher-kva.example", NULL);
+	host_is("https://XN--BCHER-KVA.example./", TN_URL_HOST_DOMAIN,
+	    "xn--bcher-kva.example.", NULL);
+	/* Percent-decoding comes first (WHATWG host parser step 4). */
+	host_is("http://%65vil.com/", TN_URL_HOST_DOMAIN, "evil.com", NULL);
+	host_is("http://%C3%BC.de/", TN_URL_HOST_DOMAIN, "xn--tda.de", NULL);
+	/* WPT: "http://０Ｘｃ０．０２５０．０１" -> IPv4 192.168.0.1. */
+	host_is("http://\xef\xbc\x90\xef\xbc\xb8\xef\xbd\x83\xef\xbc\x90"
+	    "\xef\xbc\x8e\xef\xbc\x90\xef\xbc\x92\xef\xbc\x95\xef\xbc\x90"
+	    "\xef\xbc\x8e\xef\xbc\x90\xef\xbc\x91/", TN_URL_HOST_IPV4,
+	    "192.168.0.1", NULL);
+	/* WPT: "http://%30%78%63%30%2e%30%32%35%30.01" -> 192.168.0.1. */
+	host_is("http://%30%78%63%30%2e%30%32%35%30.01/", TN_URL_HOST_IPV4,
+	    "192.168.0.1", NULL);
+	/* UTS #46: U+00DF is a deviation, kept (non-transitional). */
+	host_is("http://xn--zca.de/", TN_URL_HOST_DOMAIN, "xn--zca.de", NULL);
+	/* UTS #46: U+00AD is ignored; U+FB01 maps to "fi". */
+	host_is("http://a\xc2\xad""b.com/", TN_URL_HOST_DOMAIN, "ab.com", NULL);
+	host_is("http://\xef\xac\x81.com/", TN_URL_HOST_DOMAIN, "fi.com",
+	    NULL);
+	/* IdnaTestV2 "8≮." -> "xn--8-ngo.": '<' + U+0338 composes (NFC). */
+	host_is("http://8<\xcc\xb8./", TN_URL_HOST_DOMAIN, "xn--8-ngo.", NULL);
+	/* UseSTD3ASCIIRules=false: '$' (fullwidth) is kept. */
+	host_is("http://\xef\xbc\x84.com/", TN_URL_HOST_DOMAIN, "$.com", NULL);
+	/* file: a host that maps to "localhost" becomes empty. */
+	host_is("file://\xef\xbc\xac\xef\xbc\xaf\xef\xbc\xa3\xef\xbc\xa1"
+	    "\xef\xbc\xac\xef\xbc\xa8\xef\xbc\xaf\xef\xbc\xb3\xef\xbc\xb4/x",
+	    TN_URL_HOST_EMPTY, "", "/x");
+	/* Non-special schemes keep opaque hosts (no IDNA). */
+	host_is("gopher://b\xc3\xbc""cher.de/", TN_URL_HOST_OPAQUE,
+	    "b%C3%BC""cher.de", NULL);
+}
+END_TEST
+
+/* Inputs the url crate rejects, rejected for the same reason (exact). */
+START_TEST(test_url_idna_invalid_as_url_crate)
+{
+	/* uts46.rs: an "xn--" label ending in '-' fails (UTS #46 15.1
+	 * step 4.3: empty or all-ASCII decoded label); WPT "http://xn--/". */
+	parse_is("http://xn--/", TN_URL_INVALID);
+	parse_is("http://xn--abc-.com/", TN_URL_INVALID);
+	parse_is("http://XN--ABC-.com/", TN_URL_INVALID);
+	/* punycode.rs: a lone leading delimiter stays in the deltas, and
+	 * '-' is no digit; '_' is no digit; overflow fails. */
+	parse_is("http://xn---abc.com/", TN_URL_INVALID);
+	parse_is("http://xn--a_b.com/", TN_URL_INVALID);
+	parse_is("http://xn--99999999999.com/", TN_URL_INVALID);
+	/* A forbidden code point among the basic code points. */
+	parse_is("http://xn--a%25b-tda.com/", TN_URL_INVALID);
+	/* Ill-formed UTF-8 after percent-decoding becomes U+FFFD. */
+	parse_is("http://%FF.com/", TN_URL_INVALID);
+	parse_is("http://%C3.com/", TN_URL_INVALID);
+	/* WPT: "http://％４１.com" (fullwidth %) and its escaped form fail:
+	 * '%' after mapping is a forbidden domain code point. */
+	parse_is("http://\xef\xbc\x85\xef\xbc\x94\xef\xbc\x91.com/",
+	    TN_URL_INVALID);
+	parse_is("http://%ef%bc%85%ef%bc%94%ef%bc%91.com/", TN_URL_INVALID);
+	/* WPT: "http://\u00AD/" fails: the host maps to nothing. */
+	parse_is("http://\xc2\xad/", TN_URL_INVALID);
+	/* A forbidden ASCII code point next to non-ASCII still fails. */
+	parse_is("http://a^\xc3\xbc.com/", TN_URL_INVALID);
+	/* UrlSafe says "not safe" (0) as deployed: Not() flips it. */
+	DENY(SAFE, "http://xn--abc-.com/");
+}
+END_TEST
+
+/*
+ * Inputs the url crate accepts (or rejects) that libidn2 cannot decide
+ * the same way: denied as errors, also under Not.
+ */
+START_TEST(test_url_idna_fail_closed)
+{
+	struct tn_url u;
+
+	/* U+1E9E: url crate (UTS #46 17) -> "xn--zca.de"; libidn2 -> "ss". */
+	parse_is("http://\xe1\xba\x9e.de/", TN_URL_UNSUPPORTED);
+	/* U+2603: url crate -> "xn--n3h.net"; IDNA2008 DISALLOWED. */
+	parse_is("http://\xe2\x98\x83.net/", TN_URL_UNSUPPORTED);
+	parse_is("http://xn--n3h.net/", TN_URL_UNSUPPORTED);
+	/* Bidi domain names (url crate: IdnaTestV2 B1-B6 rules). */
+	parse_is("http://\xd7\x90.com/", TN_URL_UNSUPPORTED);
+	parse_is("http://xn--4db.com/", TN_URL_UNSUPPORTED);
+	/* ZWNJ after a virama (url crate accepts): joiners are denied. */
+	parse_is("http://\xe0\xa4\x95\xe0\xa5\x8d\xe2\x80\x8c.com/",
+	    TN_URL_UNSUPPORTED);
+	/* CheckHyphens=false in the url crate; libidn2 checks them. */
+	parse_is("http://b\xc3\xbc--x.de/", TN_URL_UNSUPPORTED);
+	parse_is("http://-\xc3\xbc.de/", TN_URL_UNSUPPORTED);
+	/* "xn--ab-1ca" decodes to "a<U+00A0>b", which UTS #46 maps: the url
+	 * crate rejects it, libidn2 accepts it; denied. */
+	parse_is("http://xn--ab-1ca.com/", TN_URL_UNSUPPORTED);
+	/* VerifyDnsLength=false in the url crate; libidn2 caps at 63. */
+	{
+		char big[256] = "http://";
+
+		for (int i = 0; i < 70; i++)
+			strcat(big, "\xc3\xbc");
+		strcat(big, ".de/");
+		parse_is(big, TN_URL_UNSUPPORTED);
+	}
+	/* The reason is stated. */
+	ck_assert_int_eq(tn_url_parse((const uint8_t *)"http://\xd7\x90.com/",
+	    13, &u), TN_URL_UNSUPPORTED);
+	ck_assert_ptr_nonnull(u.why);
+	ck_assert_ptr_nonnull(strstr(u.why, "Bidi"));
+	/* UrlSafe / UrlPattern deny with an error: Not() does not flip it. */
+	DENY(SAFE, "http://\xe2\x98\x83.net/");
+	DENY(NOT(SAFE), "http://\xe2\x98\x83.net/");
+	DENY(NOT("[18,{\"deny_domains\":[\"evil.com\"]}]"),
+	    "http://\xe1\xba\x9e.de/");
+	DENY(UP("https://*/*"), "https://\xd7\x90.com/");
+	DENY(NOT(UP("https://a.example/*")), "https://\xd7\x90.com/");
+}
+END_TEST
+
+START_TEST(test_url_safe_idna_lists)
+{
+	const char *deny = "[18,{\"deny_domains\":[\"*.evil.com\"]}]";
+	const char *allow = "[18,{\"allow_domains\":"
+	    "[\"xn--bcher-kva.example\"]}]";
+
+	/* Homograph spellings normalize to evil.com before deny_domains. */
+	DENY(deny, "https://evil.com/");
+	DENY(deny, "https://EVIL.com/");
+	DENY(deny, "https://\xef\xbd\x85\xef\xbd\x96\xef\xbd\x89\xef\xbd\x8c"
+	    ".com/");					/* ｅｖｉｌ.com */
+	DENY(deny, "https://sub.\xef\xbc\xa5\xef\xbc\xb6\xef\xbc\xa9\xef\xbc"
+	    "\xac.com/");				/* sub.ＥＶＩＬ.com */
+	DENY(deny, "https://evil\xe3\x80\x82""com/");	/* evil。com */
+	DENY(deny, "http://%65vil.com/");
+	DENY(deny, "http://%45VIL.com/");
+	DENY(deny, "https://ev\xc2\xadil.com/");	/* soft hyphen */
+	DENY(deny, "https://x.evil\xef\xbc\x8e""com/");	/* fullwidth dot */
+	ALLOW(deny, "https://notevil.com/");
+	/* xn--80ak6aa92e.com is not evil.com: a different host. */
+	ALLOW(deny, "https://xn--80ak6aa92e.com/");
+	/* allow_domains sees the ASCII form of every spelling. */
+	ALLOW(allow, "https://b\xc3\xbc""cher.example/");
+	ALLOW(allow, "https://B\xc3\x9c""CHER.example/");
+	ALLOW(allow, "https://xn--bcher-kva.example/");
+	ALLOW(allow, "https://b%C3%BC""cher.example/");
+	DENY(allow, "https://bucher.example/");
+	/* Deployed compares a Unicode allow entry as written: no match. */
+	DENY("[18,{\"allow_domains\":[\"b\xc3\xbc""cher.example\"]}]",
+	    "https://b\xc3\xbc""cher.example/");
+	/* Stricter: a Unicode deny entry also matches its ASCII form. */
+	DENY("[18,{\"deny_domains\":[\"*.b\xc3\xbc""cher.example\"]}]",
+	    "https://xn--bcher-kva.example/");
+	DENY("[18,{\"deny_domains\":[\"B\xc3\x9c""CHER.example\"]}]",
+	    "https://b\xc3\xbc""cher.example/");
+	/* Name blocks see the ASCII form too. */
+	DENY(SAFE, "http://\xef\xbd\x8c\xef\xbd\x8f\xef\xbd\x83\xef\xbd\x81"
+	    "\xef\xbd\x8c\xef\xbd\x88\xef\xbd\x8f\xef\xbd\x93\xef\xbd\x94/");
+	DENY(SAFE, "http://\xef\xbd\x8d\xef\xbd\x85\xef\xbd\x94\xef\xbd\x81"
+	    "data.google.internal/");
+	DENY(SAFE, "http://\xef\xbc\x91\xef\xbc\x92\xef\xbc\x97.0.0.1/");
+	DENY("[18,{\"block_internal_tlds\":true}]",
+	    "http://db.\xef\xbd\x83\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x90/");
+	ALLOW(SAFE, "https://b\xc3\xbc""cher.example/");
+}
+END_TEST
+
+START_TEST(test_url_pattern_idna)
+{
+	struct tn_urlpattern p;
+	struct tn_error e;
+	const char *s = "https://*.b\xc3\xbc""cher.example/*";
+
+	/* Deployed UrlPattern::new parses the pattern with the url crate:
+	 * the host is kept in ASCII form. */
+	ck_assert_int_eq(tn_urlpattern_compile((const uint8_t *)s, strlen(s),
+	    &p, NULL), TN_OK);
+	ck_assert(!p.unsupported);
+	ck_assert(p.host_len == 23 && memcmp(p.host,
+	    "*.xn--bcher-kva.example", 23) == 0);
+	tn_urlpattern_free(&p);
+	ALLOW(UP("https://*.b\xc3\xbc""cher.example/*"),
+	    "https://api.xn--bcher-kva.example/x");
+	ALLOW(UP("https://*.b\xc3\xbc""cher.example/*"),
+	    "https://B\xc3\x9c""CHER.example/");
+	ALLOW(UP("https://xn--bcher-kva.example/*"),
+	    "https://b\xc3\xbc""cher.example/y");
+	ALLOW(UP("https://\xef\xbd\x85xample.com/*"), "https://EXAMPLE.com/");
+	DENY(UP("https://example.com/*"), "https://\xd0\xb5xample.com/");
+	ALLOW(UP("https://example.com/*"),
+	    "https://\xef\xbd\x85xample.com/");	/* fullwidth e */
+	DENY(UP("https://*.b\xc3\xbc""cher.example/*"),
+	    "https://bucher.example/");
+	/* A pattern the url crate rejects is malformed, as deployed. */
+	INVALID(UP("https://xn--abc-/*"));
+	INVALID(UP("https://%FF.com/*"));
+	/* A pattern host this verifier cannot process: valid, denies. */
+	VALID(UP("https://\xe2\x98\x83.net/*"));
+	DENY(UP("https://\xe2\x98\x83.net/*"), "https://xn--n3h.net/");
+	/* Attenuation compares ASCII forms. */
+	ATT_OK(UP("https://*.b\xc3\xbc""cher.example/*"),
+	    UP("https://api.xn--bcher-kva.example/*"));
+	ATT_OK(UP("https://xn--bcher-kva.example/*"),
+	    UP("https://B\xc3\x9c""CHER.example/v1/*"));
+	ATT_BAD(UP("https://b\xc3\xbc""cher.example/*"),
+	    UP("https://bucher.example/*"));
+	ATT_BAD(UP("https://\xe2\x98\x83.net/*"),
+	    UP("https://\xe2\x98\x83.net/*"));
+}
+END_TEST
+
 static Suite *
 url_suite(void)
 {
@@ -518,6 +766,11 @@ url_suite(void)
 	tcase_add_test(tc, test_url_pattern_compile_fields);
 	tcase_add_test(tc, test_url_pattern_attenuation);
 	tcase_add_test(tc, test_url_adversarial_inputs);
+	tcase_add_test(tc, test_url_idna_hosts_to_ascii);
+	tcase_add_test(tc, test_url_idna_invalid_as_url_crate);
+	tcase_add_test(tc, test_url_idna_fail_closed);
+	tcase_add_test(tc, test_url_safe_idna_lists);
+	tcase_add_test(tc, test_url_pattern_idna);
 	suite_add_tcase(s, tc);
 	return s;
 }

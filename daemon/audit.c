@@ -301,3 +301,48 @@ audit_event_config(const char *event, const char *path, const char *reason)
 	audit_set_str(o, "reason", reason);
 	audit_emit(o);
 }
+
+static void
+audit_set_int(json_t *o, const char *k, int64_t v)
+{
+	if (o != NULL && v >= 0)
+		(void)json_object_set_new(o, k, json_integer(v));
+}
+
+void
+audit_event_decision(const struct audit_decision *d)
+{
+	json_t	*o, *a;
+
+	if (!au.running)
+		return;
+	o = audit_base(d->event != NULL ? d->event : "decision");
+	audit_set_str(o, "decision", d->decision);
+	audit_set_str(o, "code", d->code);
+	audit_set_str(o, "reason", d->reason);
+	audit_set_str(o, "method", d->method);
+	audit_set_str(o, "namespace", d->ns);
+	audit_set_str(o, "task_queue", d->task_queue);
+	audit_set_str(o, "workflow_id", d->workflow_id);
+	audit_set_str(o, "run_id", d->run_id);
+	audit_set_str(o, "activity_id", d->activity_id);
+	audit_set_str(o, "activity_type", d->activity_type);
+	audit_set_str(o, "tool", d->tool);
+	audit_set_int(o, "attempt", d->attempt);
+	audit_set_str(o, "warrant_id", d->warrant_id);
+	audit_set_int(o, "chain_depth", d->chain_depth);
+	audit_set_str(o, "root", d->root);
+	audit_set_str(o, "holder", d->holder);
+	if (o != NULL && (d->args_names != NULL || d->args_sha256 != NULL)) {
+		a = json_object();
+		audit_set_str(a, "names", d->args_names);
+		audit_set_str(a, "sha256", d->args_sha256);
+		audit_set_str(a, "cbor_b64", d->args_cbor_b64);
+		if (a != NULL)
+			(void)json_object_set_new(o, "args", a);
+	}
+	audit_set_int(o, "latency_us", d->latency_us);
+	audit_set_str(o, "peer", d->peer);
+	audit_set_str(o, "delivery", d->delivery);
+	audit_emit(o);
+}

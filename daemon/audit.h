@@ -35,6 +35,40 @@ void		audit_event_conn(const char *event, const char *peer,
 void		audit_event_config(const char *event, const char *path,
 		    const char *reason);
 
+/*
+ * One authorization decision (issue 4 fields).  Every pointer may be NULL
+ * (field left out); numbers below 0 are left out.  args_names /
+ * args_sha256 describe the canonical arguments; args_cbor_b64 is only
+ * given when redact_args is off.
+ */
+struct audit_decision {
+	const char	*event;		/* "activity_task", "task_response" */
+	const char	*decision;	/* allow, deny, would_deny */
+	const char	*code;
+	const char	*reason;
+	const char	*method;
+	const char	*ns;
+	const char	*task_queue;
+	const char	*workflow_id;
+	const char	*run_id;
+	const char	*activity_id;
+	const char	*activity_type;
+	const char	*tool;
+	int64_t		 attempt;
+	const char	*warrant_id;
+	int64_t		 chain_depth;
+	const char	*root;		/* hex */
+	const char	*holder;	/* hex */
+	const char	*args_names;
+	const char	*args_sha256;	/* hex */
+	const char	*args_cbor_b64;
+	int64_t		 latency_us;
+	const char	*peer;
+	const char	*delivery;	/* what was done with the task */
+};
+
+void		audit_event_decision(const struct audit_decision *d);
+
 /* Formats now as RFC 3339 UTC with milliseconds (buf >= 32 bytes). */
 void		audit_timestamp(char *buf, size_t len);
 

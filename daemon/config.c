@@ -11,11 +11,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "tn_codec.h"
 #include "tn_srl.h"
 
+#include "authz.h"
+#include "chaincache.h"
 #include "config.h"
+#include "dedup.h"
 #include "log.h"
+#include "tasktoken.h"
 #include "tls.h"
 
 #define CONFIG_ERR_MAX		512
@@ -29,8 +35,10 @@ struct cfparse {
 	const struct config_errsink	*sink;
 	struct config			*cf;
 	struct config_policy		*policy;	/* current section */
-	int				 seen[32];	/* line a key was set */
+	int				 seen[64];	/* line a key was set */
 };
+
+static uint64_t	cf_generation;	/* bumped by every load: trust changes */
 
 struct cfkey {
 	const char	*name;
@@ -62,6 +70,18 @@ static void	cf_listen_cert(struct cfparse *, const char *);
 static void	cf_listen_key(struct cfparse *, const char *);
 static void	cf_listen_ca(struct cfparse *, const char *);
 static void	cf_tls_timeout(struct cfparse *, const char *);
+static void	cf_pop_clock(struct cfparse *, const char *);
+static void	cf_strip_headers(struct cfparse *, const char *);
+static void	cf_redact_args(struct cfparse *, const char *);
+static void	cf_max_chain_depth(struct cfparse *, const char *);
+static void	cf_tt_key_file(struct cfparse *, const char *);
+static void	cf_tt_prev_key_file(struct cfparse *, const char *);
+static void	cf_chain_cache_size(struct cfparse *, const char *);
+static void	cf_dedup_capacity(struct cfparse *, const char *);
+static void	cf_dedup_ttl(struct cfparse *, const char *);
+static void	cf_allow_by_id(struct cfparse *, const char *);
+static void	cf_block_local(struct cfparse *, const char *);
+static void	cf_local_allow(struct cfparse *, const char *);
 
 static const struct cfkey cfkeys[] = {
 	{ "listen",			1, cf_listen },
@@ -88,6 +108,18 @@ static const struct cfkey cfkeys[] = {
 	{ "listen_tls_key_file",	0, cf_listen_key },
 	{ "listen_tls_client_ca_file",	0, cf_listen_ca },
 	{ "tls_handshake_timeout",	0, cf_tls_timeout },
+	{ "pop_clock",			0, cf_pop_clock },
+	{ "strip_tenuo_headers",	0, cf_strip_headers },
+	{ "redact_args",		0, cf_redact_args },
+	{ "max_chain_depth",		0, cf_max_chain_depth },
+	{ "task_token_key_file",	0, cf_tt_key_file },
+	{ "task_token_previous_key_file", 0, cf_tt_prev_key_file },
+	{ "chain_cache_size",		0, cf_chain_cache_size },
+	{ "dedup_capacity",		0, cf_dedup_capacity },
+	{ "dedup_ttl",			0, cf_dedup_ttl },
+	{ "allow_by_id",		0, cf_allow_by_id },
+	{ "block_local_activities",	0, cf_block_local },
+	{ "local_activity_allow",	1, cf_local_allow },
 };
 #define CFKEYS_N	(sizeof(cfkeys) / sizeof(cfkeys[0]))
 _Static_assert(CFKEYS_N <= sizeof(((struct cfparse *)0)->seen) /
@@ -573,7 +605,7 @@ cf_pop_max_windows(struct cfparse *cp, const char *v)
 {
 	uint64_t	n;
 
-	if (cf_number(cp, "pop_max_windows", v, 1, 64, &n) == 0)
+	if (cf_number(cp, "pop_max_windows", v, 2, 10, &n) == 0)
 		cp->cf->pop_max_windows = (unsigned)n;
 }
 
@@ -668,6 +700,129 @@ cf_tls_timeout(struct cfparse *cp, const char *v)
 {
 	(void)cf_duration(cp, "tls_handshake_timeout", v, 1000, 300 * 1000,
 	    &cp->cf->tls_handshake_timeout_ms);
+}
+
+static void
+cf_pop_clock(struct cfparse *cp, const char *v)
+{
+	if (strcmp(v, "scheduled") == 0)
+		cp->cf->pop_clock = AUTHZ_POP_SCHEDULED;
+	else if (strcmp(v, "now") == 0)
+		cp->cf->pop_clock = AUTHZ_POP_NOW;
+	else
+		cf_err(cp, "pop_clock: expected scheduled or now, got \"%s\"",
+		    v);
+}
+
+static void
+cf_strip_headers(struct cfparse *cp, const char *v)
+{
+	(void)cf_onoff(cp, "strip_tenuo_headers", v,
+	    &cp->cf->strip_tenuo_headers);
+}
+
+static void
+cf_redact_args(struct cfparse *cp, const char *v)
+{
+	(void)cf_onoff(cp, "redact_args", v, &cp->cf->redact_args);
+}
+
+static void
+cf_max_chain_depth(struct cfparse *cp, const char *v)
+{
+	uint64_t	n;
+
+	if (cf_number(cp, "max_chain_depth", v, 1, 64, &n) == 0)
+		cp->cf->max_chain_depth = (uint32_t)n;
+}
+
+static void
+cf_tt_key_file(struct cfparse *cp, const char *v)
+{
+	if (v[0] != '/') {
+		cf_err(cp, "task_token_key_file: \"%s\" is not an absolute "
+		    "path", v);
+		return;
+	}
+	cf_setstr(&cp->cf->task_token_key_file, v);
+}
+
+static void
+cf_tt_prev_key_file(struct cfparse *cp, const char *v)
+{
+	if (strcmp(v, "none") == 0)
+		return;
+	if (v[0] != '/') {
+		cf_err(cp, "task_token_previous_key_file: \"%s\" is not an "
+		    "absolute path", v);
+		return;
+	}
+	cf_setstr(&cp->cf->task_token_previous_key_file, v);
+}
+
+static void
+cf_chain_cache_size(struct cfparse *cp, const char *v)
+{
+	uint64_t	n;
+
+	if (cf_number(cp, "chain_cache_size", v, 1, CHAINCACHE_MAX_CAPACITY,
+	    &n) == 0)
+		cp->cf->chain_cache_size = (size_t)n;
+}
+
+static void
+cf_dedup_capacity(struct cfparse *cp, const char *v)
+{
+	uint64_t	n;
+
+	if (cf_number(cp, "dedup_capacity", v, 1, DEDUP_MAX_CAPACITY, &n) == 0)
+		cp->cf->dedup_capacity = (size_t)n;
+}
+
+static void
+cf_dedup_ttl(struct cfparse *cp, const char *v)
+{
+	(void)cf_duration(cp, "dedup_ttl", v, 1000, 24 * 3600 * 1000,
+	    &cp->cf->dedup_ttl_ms);
+}
+
+static void
+cf_allow_by_id(struct cfparse *cp, const char *v)
+{
+	(void)cf_onoff(cp, "allow_by_id", v, &cp->cf->allow_by_id);
+}
+
+static void
+cf_block_local(struct cfparse *cp, const char *v)
+{
+	(void)cf_onoff(cp, "block_local_activities", v,
+	    &cp->cf->block_local_activities);
+}
+
+/* Activity type names separated by commas or blanks; repeatable. */
+static void
+cf_local_allow(struct cfparse *cp, const char *v)
+{
+	struct config	*cf = cp->cf;
+	char		*copy, *tok, *save = NULL;
+	char		**n;
+
+	copy = cf_strdup(v);
+	for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (cf->nlocal_allow == CONFIG_LOCAL_ALLOW_MAX) {
+			cf_err(cp, "local_activity_allow: too many names (max "
+			    "%d)", CONFIG_LOCAL_ALLOW_MAX);
+			break;
+		}
+		n = reallocarray(cf->local_allow, cf->nlocal_allow + 1,
+		    sizeof(*n));
+		if (n == NULL)
+			fatal("reallocarray");
+		cf->local_allow = n;
+		n[cf->nlocal_allow++] = cf_strdup(tok);
+	}
+	free(copy);
 }
 
 /* ------------------------------------------------------------- parsing */
@@ -867,6 +1022,13 @@ cf_defaults(struct config *cf)
 	cf->keepalive_ms = 30 * 1000;
 	cf->keepalive_timeout_ms = 20 * 1000;
 	cf->tls_handshake_timeout_ms = 10 * 1000;
+	cf->pop_clock = AUTHZ_POP_SCHEDULED;
+	cf->strip_tenuo_headers = 1;
+	cf->redact_args = 1;
+	cf->max_chain_depth = AUTHZ_MAX_CHAIN_DEPTH;
+	cf->chain_cache_size = CHAINCACHE_DEFAULT_CAPACITY;
+	cf->dedup_capacity = DEDUP_DEFAULT_CAPACITY;
+	cf->dedup_ttl_ms = DEDUP_DEFAULT_TTL_MS;
 }
 
 /* The line key was set on, 0 if not set. */
@@ -1039,6 +1201,81 @@ cf_finish_tls_up(struct cfparse *cp)
 	cf_tls_up_name(cp, cf->up_tls);
 }
 
+static void
+cf_policy_err(void *arg, const char *msg)
+{
+	struct cfparse	*cp = arg;
+
+	cf_emit(cp, msg);
+}
+
+/* [policy NAME] sections into cf->policies; their errors are ours. */
+static void
+cf_finish_policies(struct cfparse *cp)
+{
+	struct config		*cf = cp->cf;
+	struct authz_globals	 g;
+	struct config_errsink	 sink = { cf_policy_err, cp };
+
+	authz_globals_default(&g);
+	g.require_warrant = cf->require_warrant;
+	g.audit_only = cf->enforcement == CONFIG_AUDIT_ONLY;
+	g.strip_tenuo_headers = cf->strip_tenuo_headers;
+	g.redact_args = cf->redact_args;
+	g.pop_max_windows = cf->pop_max_windows;
+	g.pop_clock = cf->pop_clock;
+	g.max_chain_depth = cf->max_chain_depth;
+	/* each error is counted by cf_emit() through the sink */
+	(void)authz_policies_build(cp->path, cf->policies, cf->npolicies, &g,
+	    &sink, &cf->authz);
+}
+
+/*
+ * The task-token keys.  An explicit task_token_key_file is created (0600)
+ * when missing and any failure is an error at its line.  The default
+ * path is used the same way when its directory exists; otherwise the
+ * process runs on an ephemeral key (the same for every reload), so
+ * answers to tasks delivered before a restart are refused.
+ */
+static void
+cf_finish_keys(struct cfparse *cp)
+{
+	static uint8_t	 ephemeral[TASKTOKEN_KEY_LEN];
+	static int	 have_ephemeral;
+	struct config	*cf = cp->cf;
+	char		 why[256];
+	int		 created = 0, line = cf_seen(cp, "task_token_key_file");
+	struct stat	 st;
+
+	if (cf->task_token_key_file == NULL &&
+	    stat(CONFIG_TASK_TOKEN_KEY_DIR, &st) == 0)
+		cf->task_token_key_file = cf_strdup(CONFIG_TASK_TOKEN_KEY_FILE);
+	if (cf->task_token_key_file == NULL) {
+		if (!have_ephemeral && RAND_bytes(ephemeral,
+		    sizeof(ephemeral)) != 1)
+			fatalx("RAND_bytes");
+		have_ephemeral = 1;
+		memcpy(cf->tt_cur, ephemeral, sizeof(cf->tt_cur));
+		cf->tt_ephemeral = 1;
+	} else if (tasktoken_key_file_load(cf->task_token_key_file, 1,
+	    cf->tt_cur, &created, why, sizeof(why)) == -1)
+		cf_err_at(cp, cp->path, line, "task_token_key_file %s: %s",
+		    cf->task_token_key_file, why);
+	else if (created)
+		log_info("created task-token key %s", cf->task_token_key_file);
+	if (cf->task_token_previous_key_file == NULL)
+		return;
+	if (tasktoken_key_file_load(cf->task_token_previous_key_file, 0,
+	    cf->tt_prev, &created, why, sizeof(why)) == -1) {
+		cf_err_at(cp, cp->path, cf_seen(cp,
+		    "task_token_previous_key_file"),
+		    "task_token_previous_key_file %s: %s",
+		    cf->task_token_previous_key_file, why);
+		return;
+	}
+	cf->tt_has_prev = 1;
+}
+
 /* Checks between keys once the whole file is read. */
 static void
 cf_finish(struct cfparse *cp)
@@ -1063,6 +1300,9 @@ cf_finish(struct cfparse *cp)
 		    "trusted_roots_file");
 	if (cf->audit_log == NULL)
 		cf->audit_log = cf_strdup("-");
+	cf_finish_policies(cp);
+	cf_finish_keys(cp);
+	cf->generation = ++cf_generation;
 }
 
 int
@@ -1148,5 +1388,13 @@ config_unref(struct config *cf)
 	free(cf->audit_log);
 	free(cf->admin_listen);
 	cf_free_policies(cf);
+	authz_policies_free(cf->authz);
+	free(cf->task_token_key_file);
+	free(cf->task_token_previous_key_file);
+	for (i = 0; i < cf->nlocal_allow; i++)
+		free(cf->local_allow[i]);
+	free(cf->local_allow);
+	explicit_bzero(cf->tt_cur, sizeof(cf->tt_cur));
+	explicit_bzero(cf->tt_prev, sizeof(cf->tt_prev));
 	free(cf);
 }

@@ -38,6 +38,9 @@
 #define CONFIG_POLICY_MAX	64
 #define CONFIG_POLICY_KEYS_MAX	64
 #define CONFIG_KEYFILE_MAX	(1024 * 1024)
+#define CONFIG_LOCAL_ALLOW_MAX	256
+#define CONFIG_TASK_TOKEN_KEY_DIR	"/var/lib/tenuo-sidecar"
+#define CONFIG_TASK_TOKEN_KEY_FILE	CONFIG_TASK_TOKEN_KEY_DIR "/task-token.key"
 
 enum config_enforcement {
 	CONFIG_ENFORCE = 0,
@@ -67,6 +70,7 @@ struct config_listen {
 
 struct tls_ctx;
 struct tn_srl;
+struct authz_policies;
 
 struct config {
 	int			 refs;
@@ -106,6 +110,26 @@ struct config {
 	uint64_t		 keepalive_timeout_ms;
 	struct config_policy	*policies;
 	size_t			 npolicies;
+	/* enforcement (authz.h, intercept.h) */
+	int			 pop_clock;	/* enum authz_pop_clock */
+	int			 strip_tenuo_headers;
+	int			 redact_args;
+	uint32_t		 max_chain_depth;
+	size_t			 chain_cache_size;
+	size_t			 dedup_capacity;
+	uint64_t		 dedup_ttl_ms;
+	int			 allow_by_id;		/* off */
+	int			 block_local_activities;	/* off */
+	char			**local_allow;
+	size_t			 nlocal_allow;
+	struct authz_policies	*authz;	/* built from policies + globals */
+	uint64_t		 generation;	/* trust generation, per load */
+	char			*task_token_key_file;	/* NULL: ephemeral */
+	char			*task_token_previous_key_file;
+	uint8_t			 tt_cur[32];
+	uint8_t			 tt_prev[32];
+	int			 tt_has_prev;
+	int			 tt_ephemeral;	/* no key file: random key */
 };
 
 /* Receives each formatted "FILE:LINE: message" (no newline). */

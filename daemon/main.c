@@ -25,6 +25,7 @@
 #include "config.h"
 #include "tn_srl.h"
 #include "listen.h"
+#include "intercept.h"
 #include "log.h"
 #include "metrics.h"
 #include "probe.h"
@@ -135,6 +136,7 @@ main_reload(void)
 	audit_set_path(ncf->audit_log);
 	config_unref(cur);
 	cur = ncf;
+	intercept_configure(cur);
 	metrics.reloads++;
 	log_info("configuration reloaded (%zu trusted roots, revocation list "
 	    "%s)", cur->nroots, cur->srl != NULL ? "loaded" : "none");
@@ -255,6 +257,7 @@ main_run(void)
 		fatalx("cannot initialize libev");
 	if (audit_start(cur->audit_log) == -1)
 		fatalx("cannot open the audit log");
+	intercept_configure(cur);
 	admin_init(main_ready);
 	listen_init(loop, main_accept);
 	if (main_listen(cur) == -1)
@@ -279,6 +282,7 @@ main_run(void)
 	log_info("stopped");
 	audit_event_config("stopped", conf_path, NULL);
 	audit_stop();
+	intercept_shutdown();
 	config_unref(cur);
 	ev_loop_destroy(loop);
 	return 0;

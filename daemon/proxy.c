@@ -47,7 +47,11 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "tn_temporal_methods.h"
+
 #include "audit.h"
+#include "grpc_frame.h"
+#include "intercept.h"
 #include "log.h"
 #include "metrics.h"
 #include "pbuf.h"
@@ -77,6 +81,14 @@
 #define S_UP_DONE	0x0100	/* upstream side finished or abandoned */
 #define S_REPLAY	0x0200	/* request kept whole: it can be resent */
 #define S_REPLAYED	0x0400	/* resent once already */
+#define S_IC_HOLD	0x0800	/* request buffered for a decision */
+#define S_IC_REQ_OUT	0x1000	/* req holds our bytes (consumed already) */
+#define S_IC_RESP	0x2000	/* response buffered for a decision */
+#define S_IC_OUT	0x4000	/* resp holds our bytes (consumed already) */
+#define S_ORIGIN	0x8000	/* a call the sidecar makes itself */
+
+#define PX_ENC_MAX	32
+#define PX_FAILED_PATH	TN_M_SERVICE "RespondActivityTaskFailed"
 
 struct px_hdrs {
 	nghttp2_nv	*nv;
@@ -86,6 +98,7 @@ struct px_hdrs {
 
 struct px_pair;
 struct px_up;
+struct px_origin;
 
 struct px_stream {
 	TAILQ_ENTRY(px_stream)	 entry;
@@ -103,6 +116,38 @@ struct px_stream {
 	struct pbuf		 resp;
 	int			 grpc_status;	/* -1 until seen */
 	char			*path;
+	/* interception (intercept.h) */
+	enum ic_kind		 ic;
+	char			 req_enc[PX_ENC_MAX];	/* grpc-encoding */
+	char			 resp_enc[PX_ENC_MAX];
+	struct gf_reader	 gfr;	/* held request or buffered response */
+	struct gf_reader	 gfq;	/* the poll request, read in passing */
+	struct gf_msg		 held;	/* the held request's message */
+	int			 nheld;	/* messages received */
+	int			 ic_bad;	/* cannot be read: fail closed */
+	int			 tapped;	/* poll request read */
+	char			*ic_ns;
+	char			*ic_tq;
+	struct px_hdrs		 tmpl;	/* headers for our own calls */
+	struct ic_resp_out	*undelivered;	/* until the bytes are out */
+	struct px_origin	*origin;	/* S_ORIGIN: the call */
+};
+
+/*
+ * A RespondActivityTaskFailed the sidecar sends upstream on the pair's
+ * connection, retried with backoff (intercept.h IC_RETRY_*); once every
+ * attempt failed the task is audited as lost.  Owned by the pair.
+ */
+struct px_origin {
+	LIST_ENTRY(px_origin)	 entry;
+	struct px_pair		*pair;
+	struct ic_upcall	 u;
+	char			*ns;
+	struct px_hdrs		 hdrs;
+	unsigned		 attempt;
+	ev_timer		 timer;
+	struct px_stream	*s;	/* in flight, else NULL */
+	char			 why[PX_REASON_MAX + 64];
 };
 
 /*
@@ -157,6 +202,7 @@ struct px_pair {
 	unsigned		 backoff_ms;
 	char			 up_reason[PX_REASON_MAX];
 	int			 closing;
+	LIST_HEAD(, px_origin)	 origins;
 };
 
 static LIST_HEAD(, px_pair)	pairs = LIST_HEAD_INITIALIZER(pairs);
@@ -170,6 +216,9 @@ static void	px_up_connect(struct px_pair *);
 static void	px_d_request(struct px_pair *, struct px_stream *);
 static void	px_stream_submit(struct px_stream *);
 static void	px_stream_fail(struct px_stream *, const char *);
+static void	px_origin_done(struct px_origin *, struct px_stream *);
+static void	px_undelivered_send(struct px_stream *, const char *);
+static void	px_u_response(struct px_stream *, int);
 
 /* --------------------------------------------------------------- helpers */
 
@@ -309,6 +358,8 @@ px_stream_free(struct px_stream *s)
 {
 	struct px_pair	*p = s->pair;
 
+	if (s->origin != NULL)
+		px_origin_done(s->origin, s);
 	if (s->path != NULL)
 		metrics_rpc(s->path, strlen(s->path), s->grpc_status);
 	TAILQ_REMOVE(&p->streams, s, entry);
@@ -321,6 +372,16 @@ px_stream_free(struct px_stream *s)
 	pbuf_free(&s->req);
 	pbuf_free(&s->resp);
 	free(s->path);
+	gf_reader_free(&s->gfr);
+	gf_reader_free(&s->gfq);
+	free(s->held.data);
+	free(s->ic_ns);
+	free(s->ic_tq);
+	px_hdrs_free(&s->tmpl);
+	if (s->undelivered != NULL) {
+		ic_resp_out_free(s->undelivered);
+		free(s->undelivered);
+	}
 	free(s);
 }
 
@@ -345,7 +406,7 @@ px_stream_unlink(struct px_stream *s)
 static void
 px_up_consume(struct px_stream *s, size_t n)
 {
-	if (s->up == NULL || n == 0)
+	if (s->up == NULL || n == 0 || (s->flags & S_IC_OUT))
 		return;
 	if (s->flags & S_UP_OPEN)
 		(void)nghttp2_session_consume(s->up->sess, s->up_id, n);
@@ -359,7 +420,7 @@ px_down_consume(struct px_stream *s, size_t n)
 {
 	nghttp2_session	*down = s->pair->down;
 
-	if (n == 0)
+	if (n == 0 || (s->flags & (S_IC_REQ_OUT | S_ORIGIN)))
 		return;
 	if (!(s->flags & S_DOWN_CLOSED))
 		(void)nghttp2_session_consume(down, s->down_id, n);
@@ -475,6 +536,12 @@ px_resp_read(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t len,
 	(void)ud;
 	n = pbuf_take(&s->resp, buf, len);
 	px_up_consume(s, n);
+	if (s->undelivered != NULL && s->resp.len == 0) {
+		/* every task in the message is on its way to the worker */
+		ic_resp_out_free(s->undelivered);
+		free(s->undelivered);
+		s->undelivered = NULL;
+	}
 	metrics.bytes_to_downstream += n;
 	if (s->resp.len == 0 && (s->flags & S_RESP_END))
 		px_note_status(s, &s->resp_trailers);
@@ -509,14 +576,15 @@ px_req_read(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t len,
 /* ------------------------------------------- gRPC errors we synthesize */
 
 /*
- * Ends the worker's stream with grpc-status 14 UNAVAILABLE: trailers-only
- * when no response has started, else trailers after the bytes already
- * buffered.  msg must be plain ASCII without '%'.
+ * Ends the worker's stream with grpc-status code: trailers-only when no
+ * response has started, else trailers after the bytes already buffered.
+ * msg must be plain ASCII without '%'.
  */
 static void
-px_stream_fail(struct px_stream *s, const char *msg)
+px_stream_error(struct px_stream *s, int code, const char *msg)
 {
 	struct px_hdrs	h;
+	char		st[12];
 
 	px_stream_unlink(s);
 	s->flags |= S_UP_DONE;
@@ -526,12 +594,14 @@ px_stream_fail(struct px_stream *s, const char *msg)
 	if ((s->flags & S_DOWN_CLOSED) || (s->flags & S_RESP_END))
 		return;
 	memset(&h, 0, sizeof(h));
-	metrics.unavailable_sent++;
-	s->grpc_status = 14;
+	if (code == 14)
+		metrics.unavailable_sent++;
+	s->grpc_status = code;
+	(void)snprintf(st, sizeof(st), "%d", code);
 	if (!(s->flags & S_RESP_STARTED)) {
 		if (px_hdrs_add_str(&h, ":status", "200") == -1 ||
 		    px_hdrs_add_str(&h, "content-type", "application/grpc") ==
-		    -1 || px_hdrs_add_str(&h, "grpc-status", "14") == -1 ||
+		    -1 || px_hdrs_add_str(&h, "grpc-status", st) == -1 ||
 		    px_hdrs_add_str(&h, "grpc-message", msg) == -1 ||
 		    nghttp2_submit_response(s->pair->down, s->down_id, h.nv,
 		    h.n, NULL) != 0)
@@ -543,12 +613,467 @@ px_stream_fail(struct px_stream *s, const char *msg)
 		return;
 	}
 	px_hdrs_free(&s->resp_trailers);
-	if (px_hdrs_add_str(&s->resp_trailers, "grpc-status", "14") == -1 ||
+	if (px_hdrs_add_str(&s->resp_trailers, "grpc-status", st) == -1 ||
 	    px_hdrs_add_str(&s->resp_trailers, "grpc-message", msg) == -1)
 		(void)nghttp2_submit_rst_stream(s->pair->down,
 		    NGHTTP2_FLAG_NONE, s->down_id, NGHTTP2_INTERNAL_ERROR);
 	s->flags |= S_RESP_END;
 	px_resume_resp(s);
+}
+
+/* Ends the worker's stream UNAVAILABLE (the upstream is not there). */
+static void
+px_stream_fail(struct px_stream *s, const char *msg)
+{
+	px_stream_error(s, 14, msg);
+}
+
+/* ------------------------------------------------------ interception */
+
+static size_t
+px_ic_max(const struct px_stream *s)
+{
+	return (size_t)s->pair->cf->max_message_bytes;
+}
+
+static int
+px_nv_is(const nghttp2_nv *nv, const char *name)
+{
+	return nv->namelen == strlen(name) &&
+	    memcmp(nv->name, name, nv->namelen) == 0;
+}
+
+/* Removes every field called name. */
+static void
+px_hdrs_del(struct px_hdrs *h, const char *name)
+{
+	size_t	i, j = 0;
+
+	for (i = 0; i < h->n; i++) {
+		if (px_nv_is(&h->nv[i], name)) {
+			h->bytes -= h->nv[i].namelen + h->nv[i].valuelen;
+			free(h->nv[i].name);
+			continue;
+		}
+		h->nv[j++] = h->nv[i];
+	}
+	h->n = j;
+}
+
+/* Replaces a body queue with bytes of our own; 0 or -1. */
+static int
+px_pbuf_set(struct pbuf *b, const uint8_t *p, size_t n)
+{
+	pbuf_free(b);
+	pbuf_init(b, n > 0 ? n : 1);
+	return n == 0 ? 0 : pbuf_append(b, p, n);
+}
+
+/* A message as it arrived: prefix and bytes (malloc'd). */
+static uint8_t *
+px_msg_raw(const struct gf_msg *m, size_t *n)
+{
+	uint8_t	*out;
+
+	*n = GF_PREFIX_LEN + m->len;
+	if ((out = malloc(*n)) == NULL)
+		fatal("malloc");
+	gf_prefix_encode(out, m->compressed, (uint32_t)m->len);
+	if (m->len > 0)
+		memcpy(out + GF_PREFIX_LEN, m->data, m->len);
+	return out;
+}
+
+/*
+ * The headers of the calls the sidecar makes for this stream's tasks:
+ * the worker's (authority, namespace, API key, client metadata) with our
+ * :path, without its content-length, deadline and compression.
+ */
+static void
+px_ic_tmpl(struct px_stream *s)
+{
+	const struct px_hdrs	*h = &s->req_hdrs;
+	const nghttp2_nv	*nv;
+	size_t			 i;
+	int			 rv = 0;
+
+	for (i = 0; i < h->n; i++) {
+		nv = &h->nv[i];
+		if (nv->namelen > 0 && nv->name[0] == ':' &&
+		    !px_nv_is(nv, ":path"))
+			rv |= px_hdrs_add(&s->tmpl, nv->name, nv->namelen,
+			    nv->value, nv->valuelen);
+	}
+	rv |= px_hdrs_add_str(&s->tmpl, ":path", PX_FAILED_PATH);
+	for (i = 0; i < h->n; i++) {
+		nv = &h->nv[i];
+		if ((nv->namelen > 0 && nv->name[0] == ':') ||
+		    px_nv_is(nv, "content-length") ||
+		    px_nv_is(nv, "grpc-timeout") ||
+		    px_nv_is(nv, "grpc-encoding"))
+			continue;
+		rv |= px_hdrs_add(&s->tmpl, nv->name, nv->namelen, nv->value,
+		    nv->valuelen);
+	}
+	if (rv != 0)
+		log_warnx("%s: stream %d: headers for failing tasks upstream "
+		    "are incomplete", s->pair->peer, s->down_id);
+}
+
+static void	px_origin_timer(struct ev_loop *, ev_timer *, int);
+
+/* Sends u (taken over) upstream on s's pair, soon, with retries. */
+static void
+px_origin_start(struct px_stream *from, struct ic_upcall *u)
+{
+	struct px_pair		*p = from->pair;
+	struct px_origin	*o;
+	size_t			 i;
+	const nghttp2_nv	*nv;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal("calloc");
+	o->pair = p;
+	o->u = *u;
+	memset(u, 0, sizeof(*u));
+	if (from->ic_ns != NULL && (o->ns = strdup(from->ic_ns)) == NULL)
+		fatal("strdup");
+	for (i = 0; i < from->tmpl.n; i++) {
+		nv = &from->tmpl.nv[i];
+		(void)px_hdrs_add(&o->hdrs, nv->name, nv->namelen, nv->value,
+		    nv->valuelen);
+	}
+	ev_timer_init(&o->timer, px_origin_timer, 0., 0.);
+	o->timer.data = o;
+	LIST_INSERT_HEAD(&p->origins, o, entry);
+	ev_timer_start(p->loop, &o->timer);
+}
+
+static void
+px_origin_free(struct px_origin *o)
+{
+	ev_timer_stop(o->pair->loop, &o->timer);
+	LIST_REMOVE(o, entry);
+	if (o->s != NULL)
+		o->s->origin = NULL;
+	ic_upcall_free(&o->u);
+	free(o->ns);
+	px_hdrs_free(&o->hdrs);
+	free(o);
+}
+
+/* One attempt: a stream of our own, no worker side. */
+static void
+px_origin_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct px_origin	*o = w->data;
+	struct px_pair		*p = o->pair;
+	struct px_stream	*s;
+	uint8_t			*framed;
+	size_t			 i, n;
+	struct gf_msg		 m;
+
+	(void)loop;
+	(void)revents;
+	if (p->closing || (s = px_stream_new(p, -1)) == NULL)
+		return;
+	s->flags = S_DOWN_CLOSED | S_REQ_END | S_ORIGIN | S_IC_REQ_OUT;
+	s->origin = o;
+	o->s = s;
+	o->attempt++;
+	if ((s->path = strdup(PX_FAILED_PATH)) == NULL)
+		fatal("strdup");
+	for (i = 0; i < o->hdrs.n; i++)
+		(void)px_hdrs_add(&s->req_hdrs, o->hdrs.nv[i].name,
+		    o->hdrs.nv[i].namelen, o->hdrs.nv[i].value,
+		    o->hdrs.nv[i].valuelen);
+	m.data = o->u.body;
+	m.len = o->u.len;
+	m.compressed = 0;
+	framed = px_msg_raw(&m, &n);
+	if (px_pbuf_set(&s->req, framed, n) == -1)
+		fatal("pbuf");
+	free(framed);
+	px_d_request(p, s);
+	px_stream_maybe_free(s);
+	px_pair_flush(p);
+}
+
+/* Worth another attempt: no answer, or a transient status. */
+static int
+px_origin_retryable(int st)
+{
+	return st == -1 || st == 4 || st == 8 || st == 10 || st == 13 ||
+	    st == 14;
+}
+
+/* The attempt on s ended. */
+static void
+px_origin_done(struct px_origin *o, struct px_stream *s)
+{
+	unsigned	ms;
+
+	px_note_status(s, &s->resp_trailers);
+	if (s->grpc_status == -1)
+		px_note_status(s, &s->resp_hdrs);
+	o->s = NULL;
+	if (s->grpc_status == 0) {
+		log_debug("%s: failed upstream: %s", o->pair->peer, o->u.what);
+		px_origin_free(o);
+		return;
+	}
+	if (s->grpc_status == -1)
+		(void)snprintf(o->why, sizeof(o->why), "RespondActivityTask"
+		    "Failed got no answer (%s)", o->pair->up_reason[0] != '\0'
+		    ? o->pair->up_reason : "stream reset");
+	else
+		(void)snprintf(o->why, sizeof(o->why), "RespondActivityTask"
+		    "Failed answered grpc-status %d", s->grpc_status);
+	if (!px_origin_retryable(s->grpc_status) ||
+	    o->attempt >= IC_RETRY_MAX) {
+		ic_audit_lost(o->u.what, o->ns, o->pair->peer, o->why);
+		px_origin_free(o);
+		return;
+	}
+	ms = IC_RETRY_MIN_MS << (o->attempt - 1);
+	if (ms > IC_RETRY_MAX_MS)
+		ms = IC_RETRY_MAX_MS;
+	ev_timer_set(&o->timer, (double)ms / 1000.0, 0.);
+	ev_timer_start(o->pair->loop, &o->timer);
+}
+
+/* The tasks of s's message will not reach the worker: fail them. */
+static void
+px_undelivered_send(struct px_stream *s, const char *why)
+{
+	struct ic_resp_out	*u = s->undelivered;
+	size_t			 i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < u->nundelivered; i++) {
+		log_info("%s: %s: %s; failing it upstream (retryable)",
+		    s->pair->peer, u->undelivered[i].what, why);
+		px_origin_start(s, &u->undelivered[i]);
+	}
+	ic_resp_out_free(u);
+	free(u);
+	s->undelivered = NULL;
+}
+
+/* Request HEADERS of an intercepted method; 1 when s is not to go on. */
+static int
+px_ic_request(struct px_stream *s)
+{
+	struct ic_req_out	out;
+
+	s->ic = ic_classify(s->path);
+	switch (s->ic) {
+	case IC_NONE:
+		return 0;
+	case IC_POLL:
+	case IC_WFT_COMPLETED:
+		gf_reader_init(&s->gfq, px_ic_max(s));
+		gf_reader_init(&s->gfr, px_ic_max(s));
+		px_ic_tmpl(s);
+		return 0;
+	case IC_BY_ID:
+		ic_token_request(IC_BY_ID, s->path, NULL, NULL, 0,
+		    s->pair->peer, &out);
+		if (out.action != IC_REQ_DENY)
+			return 0;
+		px_stream_error(s, 7, out.message);
+		return 1;
+	case IC_TOKEN:
+		gf_reader_init(&s->gfr, px_ic_max(s));
+		s->flags |= S_IC_HOLD;
+		return 1;
+	}
+	return 0;
+}
+
+/* The held request is complete: decide, then forward or refuse. */
+static void
+px_ic_request_end(struct px_stream *s)
+{
+	struct ic_req_out	 out;
+	uint8_t			*raw;
+	size_t			 n;
+
+	s->flags &= ~(unsigned)S_IC_HOLD;
+	ic_token_request(IC_TOKEN, s->path, s->ic_bad || s->nheld != 1 ?
+	    NULL : &s->held, s->req_enc, px_ic_max(s), s->pair->peer, &out);
+	if (out.action == IC_REQ_DENY) {
+		px_stream_error(s, 7, out.message);
+		return;
+	}
+	if (out.action == IC_REQ_REPLACE) {
+		raw = out.framed;
+		n = out.framed_len;
+		out.framed = NULL;
+	} else
+		raw = px_msg_raw(&s->held, &n);
+	ic_req_out_free(&out);
+	if (px_pbuf_set(&s->req, raw, n) == -1)
+		fatal("pbuf");
+	free(raw);
+	s->flags |= S_IC_REQ_OUT;
+	px_hdrs_del(&s->req_hdrs, "content-length");
+	px_d_request(s->pair, s);
+}
+
+/* Bytes of a held request (already consumed). */
+static void
+px_ic_feed_held(struct px_stream *s, const uint8_t *data, size_t len)
+{
+	struct gf_msg	m;
+	size_t		used;
+	int		rv;
+
+	while (len > 0 && !s->ic_bad) {
+		rv = gf_reader_feed(&s->gfr, data, len, &used, &m);
+		if (rv < 0) {
+			s->ic_bad = 1;
+			return;
+		}
+		data += used;
+		len -= used;
+		if (rv != GF_MSG)
+			continue;
+		if (s->nheld++ == 0) {
+			s->held = m;
+			continue;
+		}
+		free(m.data);
+		s->ic_bad = 1;
+	}
+}
+
+/* A poll's (or workflow task completion's) request, read in passing. */
+static void
+px_ic_tap(struct px_stream *s, const uint8_t *data, size_t len)
+{
+	struct gf_msg	m;
+	size_t		used;
+	int		rv;
+
+	while (len > 0 && !s->tapped) {
+		rv = gf_reader_feed(&s->gfq, data, len, &used, &m);
+		if (rv < 0) {
+			s->tapped = 1;
+			break;
+		}
+		data += used;
+		len -= used;
+		if (rv != GF_MSG)
+			continue;
+		s->tapped = 1;
+		if (ic_request_scope(s->ic, &m, s->req_enc, px_ic_max(s),
+		    &s->ic_ns, &s->ic_tq) == -1)
+			log_warnx("%s: stream %d: the request cannot be read; "
+			    "its tasks are decided without namespace and task "
+			    "queue", s->pair->peer, s->down_id);
+		free(m.data);
+	}
+	if (s->tapped)
+		gf_reader_free(&s->gfq);
+}
+
+/* The response cannot be inspected: nothing reaches the worker. */
+static void
+px_ic_resp_bad(struct px_stream *s, const char *why)
+{
+	ic_audit_lost("response message", s->ic_ns, s->pair->peer, why);
+	s->flags &= ~(unsigned)S_IC_RESP;
+	s->ic_bad = 1;
+	if (s->flags & S_UP_OPEN) {
+		(void)nghttp2_submit_rst_stream(s->up->sess, NGHTTP2_FLAG_NONE,
+		    s->up_id, NGHTTP2_CANCEL);
+		(void)nghttp2_session_set_stream_user_data(s->up->sess,
+		    s->up_id, NULL);
+	}
+	px_stream_error(s, 14, "tenuo-sidecar: the response cannot be "
+	    "inspected");
+}
+
+/* One whole response message: decide, then deliver what is left. */
+static void
+px_ic_resp_msg(struct px_stream *s, const struct gf_msg *m)
+{
+	struct ic_resp_out	*out;
+	uint8_t			*raw;
+	size_t			 i, n;
+
+	if ((out = calloc(1, sizeof(*out))) == NULL)
+		fatal("calloc");
+	ic_response(s->ic, m, s->resp_enc, px_ic_max(s), s->ic_ns, s->ic_tq,
+	    s->pair->peer, out);
+	for (i = 0; i < out->ndeny; i++)
+		px_origin_start(s, &out->deny[i]);
+	out->ndeny = 0;
+	s->flags &= ~(unsigned)S_IC_RESP;
+	s->flags |= S_IC_OUT;
+	if (out->action == IC_RESP_REPLACE) {
+		raw = out->framed;
+		n = out->framed_len;
+		out->framed = NULL;
+	} else
+		raw = px_msg_raw(m, &n);
+	s->undelivered = out;
+	if (s->flags & S_DOWN_CLOSED) {
+		free(raw);
+		px_undelivered_send(s, "the worker's stream ended first");
+		return;
+	}
+	if (px_pbuf_set(&s->resp, raw, n) == -1)
+		fatal("pbuf");
+	free(raw);
+	if (out->nundelivered == 0) {
+		ic_resp_out_free(out);
+		free(out);
+		s->undelivered = NULL;
+	}
+	px_hdrs_del(&s->resp_hdrs, "content-length");
+	px_u_response(s, 0);
+}
+
+/* Bytes of a buffered response (already consumed). */
+static void
+px_ic_feed_resp(struct px_stream *s, const uint8_t *data, size_t len)
+{
+	struct gf_msg	m;
+	size_t		used;
+	int		rv;
+	char		why[64];
+
+	while (len > 0 && (s->flags & S_IC_RESP)) {
+		rv = gf_reader_feed(&s->gfr, data, len, &used, &m);
+		if (rv < 0) {
+			(void)snprintf(why, sizeof(why), "%s",
+			    rv == GF_ERR_TOO_LARGE ? "message above "
+			    "max_message_bytes" : "malformed gRPC framing");
+			px_ic_resp_bad(s, why);
+			return;
+		}
+		data += used;
+		len -= used;
+		if (rv == GF_MSG) {
+			px_ic_resp_msg(s, &m);
+			free(m.data);
+		}
+	}
+}
+
+/* The frontend ended the response before a whole message came. */
+static void
+px_ic_resp_end(struct px_stream *s)
+{
+	if (gf_reader_partial(&s->gfr)) {
+		px_ic_resp_bad(s, "the response ended inside a message");
+		return;
+	}
+	s->flags &= ~(unsigned)S_IC_RESP;
+	px_u_response(s, 0);	/* headers, no message, then trailers */
 }
 
 /* ---------------------------------------------- downstream callbacks */
@@ -686,6 +1211,13 @@ px_header(nghttp2_session *sess, const nghttp2_frame *f,
 	if (h == &s->req_hdrs && n.len == 5 && memcmp(n.base, ":path", 5) == 0
 	    && s->path == NULL)
 		s->path = strndup((const char *)v.base, v.len);
+	if ((h == &s->req_hdrs || h == &s->resp_hdrs) && n.len == 13 &&
+	    memcmp(n.base, "grpc-encoding", 13) == 0 && v.len < PX_ENC_MAX) {
+		char	*enc = h == &s->req_hdrs ? s->req_enc : s->resp_enc;
+
+		memcpy(enc, v.base, v.len);
+		enc[v.len] = '\0';
+	}
 	return 0;
 }
 
@@ -709,10 +1241,21 @@ px_data_chunk(nghttp2_session *sess, int32_t id, const uint8_t *data,
 	struct px_stream	*s;
 
 	s = nghttp2_session_get_stream_user_data(sess, id);
-	if (s == NULL || (s->flags & (down ? S_UP_DONE : S_DOWN_CLOSED))) {
+	if (s != NULL && (s->flags & (down ? S_IC_HOLD : S_IC_RESP))) {
+		(void)nghttp2_session_consume(sess, id, len);
+		if (down)
+			px_ic_feed_held(s, data, len);
+		else
+			px_ic_feed_resp(s, data, len);
+		return 0;
+	}
+	if (s == NULL || (s->flags & (down ? S_UP_DONE : S_DOWN_CLOSED)) ||
+	    (!down && (s->flags & S_IC_OUT))) {
 		(void)nghttp2_session_consume(sess, id, len);
 		return 0;
 	}
+	if (down && s->ic != IC_NONE && !s->tapped && s->gfq.max > 0)
+		px_ic_tap(s, data, len);
 	if (pbuf_append(down ? &s->req : &s->resp, data, len) == -1) {
 		(void)nghttp2_session_consume(sess, id, len);
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -767,8 +1310,13 @@ px_d_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 	    (f->hd.type == NGHTTP2_DATA || f->hd.type == NGHTTP2_HEADERS))
 		s->flags |= S_REQ_END;
 	if (f->hd.type == NGHTTP2_HEADERS &&
-	    f->headers.cat == NGHTTP2_HCAT_REQUEST)
-		px_d_request(p, s);
+	    f->headers.cat == NGHTTP2_HCAT_REQUEST) {
+		if (px_ic_request(s) == 0)
+			px_d_request(p, s);
+		else if ((s->flags & S_IC_HOLD) && (s->flags & S_REQ_END))
+			px_ic_request_end(s);
+	} else if ((s->flags & S_IC_HOLD) && (s->flags & S_REQ_END))
+		px_ic_request_end(s);
 	else
 		px_resume_req(s);
 	return 0;
@@ -787,7 +1335,9 @@ px_d_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
 	s->flags |= S_DOWN_CLOSED;
 	if (code != NGHTTP2_NO_ERROR)
 		metrics.rst_from_downstream++;
-	if (s->flags & S_UP_OPEN) {
+	px_undelivered_send(s, "the worker's stream ended before delivery");
+	/* A task on its way in is still read, decided and failed back. */
+	if ((s->flags & S_UP_OPEN) && !(s->flags & S_IC_RESP)) {
 		(void)nghttp2_submit_rst_stream(s->up->sess, NGHTTP2_FLAG_NONE,
 		    s->up_id, code == NGHTTP2_NO_ERROR ? NGHTTP2_CANCEL :
 		    code);
@@ -894,6 +1444,13 @@ px_u_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 		return 0;
 	if (f->hd.type == NGHTTP2_HEADERS) {
 		if (f->headers.cat == NGHTTP2_HCAT_RESPONSE) {
+			if (!end && (s->ic == IC_POLL ||
+			    s->ic == IC_WFT_COMPLETED) && !(s->flags &
+			    S_ORIGIN)) {
+				px_replay_release(s);
+				s->flags |= S_IC_RESP;
+				return 0;
+			}
 			px_u_response(s, end);
 			return 0;
 		}
@@ -904,6 +1461,8 @@ px_u_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 	}
 	if (end) {
 		s->flags |= S_RESP_END;
+		if (s->flags & S_IC_RESP)
+			px_ic_resp_end(s);
 		px_resume_resp(s);
 	}
 	return 0;
@@ -1693,10 +2252,24 @@ px_pair_close(struct px_pair *p)
 {
 	struct px_stream	*s;
 	struct px_up		*u;
+	struct px_origin	*o;
+	size_t			 i;
 
 	if (p->closing)
 		return;
 	p->closing = 1;
+	while ((o = LIST_FIRST(&p->origins)) != NULL) {
+		ic_audit_lost(o->u.what, o->ns, p->peer, "the worker's "
+		    "connection closed before the task was failed upstream");
+		px_origin_free(o);
+	}
+	TAILQ_FOREACH(s, &p->streams, entry) {
+		for (i = 0; s->undelivered != NULL &&
+		    i < s->undelivered->nundelivered; i++)
+			ic_audit_lost(s->undelivered->undelivered[i].what,
+			    s->ic_ns, p->peer, "the worker's connection closed "
+			    "before the task was delivered");
+	}
 	px_up_stop(p);
 	while ((u = LIST_FIRST(&p->old)) != NULL) {
 		LIST_REMOVE(u, entry);
@@ -1763,6 +2336,7 @@ px_pair_new(struct ev_loop *loop, int fd, const char *peer, int tls,
 	(void)snprintf(p->peer, sizeof(p->peer), "%s", peer);
 	TAILQ_INIT(&p->streams);
 	LIST_INIT(&p->old);
+	LIST_INIT(&p->origins);
 	if (px_pair_init(p, tls) == -1) {
 		if (p->down != NULL)
 			nghttp2_session_del(p->down);

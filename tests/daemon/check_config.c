@@ -16,6 +16,7 @@
 
 #include <check.h>
 
+#include "authz.h"
 #include "config.h"
 #include "tn_codec.h"
 #include "tn_crypto.h"
@@ -144,8 +145,28 @@ START_TEST(test_config_good_full)
 	ck_assert_uint_eq(cf->keepalive_ms, 30000);
 	ck_assert_uint_eq(cf->npolicies, 1);
 	ck_assert_str_eq(cf->policies[0].name, "payments");
-	ck_assert_uint_eq(cf->policies[0].nkv, 2);
-	ck_assert_str_eq(cf->policies[0].kv[1].value, "charge, refund");
+	ck_assert_uint_eq(cf->policies[0].nkv, 3);
+	ck_assert_str_eq(cf->policies[0].kv[1].value,
+	    "charge:charge_card, refund:refund_card");
+	/* enforcement keys */
+	ck_assert_int_eq(cf->pop_clock, AUTHZ_POP_NOW);
+	ck_assert_int_eq(cf->strip_tenuo_headers, 0);
+	ck_assert_int_eq(cf->redact_args, 0);
+	ck_assert_uint_eq(cf->max_chain_depth, 12);
+	ck_assert_ptr_null(cf->task_token_previous_key_file);
+	ck_assert_uint_eq(cf->chain_cache_size, 100);
+	ck_assert_uint_eq(cf->dedup_capacity, 200);
+	ck_assert_uint_eq(cf->dedup_ttl_ms, 300000);
+	ck_assert_int_eq(cf->allow_by_id, 1);
+	ck_assert_int_eq(cf->block_local_activities, 1);
+	ck_assert_uint_eq(cf->nlocal_allow, 3);
+	ck_assert_str_eq(cf->local_allow[2], "fetch");
+	ck_assert_ptr_nonnull(cf->authz);
+	ck_assert_uint_eq(cf->authz->n, 1);
+	ck_assert_uint_eq(cf->authz->p[0].pop_max_windows, 3);
+	ck_assert_int_eq(cf->authz->p[0].audit_only, 1);
+	ck_assert_str_eq(authz_policy_tool(&cf->authz->p[0], "refund"),
+	    "refund_card");
 	config_unref(cf);
 }
 END_TEST
@@ -163,6 +184,17 @@ START_TEST(test_config_good_defaults)
 	ck_assert_ptr_null(cf->admin_listen);
 	ck_assert_uint_eq(cf->max_message_bytes, 134217728);
 	ck_assert_uint_eq(cf->shutdown_grace_ms, 30000);
+	ck_assert_int_eq(cf->pop_clock, AUTHZ_POP_SCHEDULED);
+	ck_assert_int_eq(cf->strip_tenuo_headers, 1);
+	ck_assert_int_eq(cf->redact_args, 1);
+	ck_assert_uint_eq(cf->max_chain_depth, 10);
+	ck_assert_uint_eq(cf->chain_cache_size, 4096);
+	ck_assert_uint_eq(cf->dedup_capacity, 10000);
+	ck_assert_uint_eq(cf->dedup_ttl_ms, 120000);
+	ck_assert_int_eq(cf->allow_by_id, 0);
+	ck_assert_int_eq(cf->block_local_activities, 0);
+	ck_assert_ptr_nonnull(cf->authz);
+	ck_assert_uint_eq(cf->authz->n, 0);
 	/* references: the last unref frees */
 	ck_assert_ptr_eq(config_ref(cf), cf);
 	config_unref(cf);
@@ -376,6 +408,48 @@ START_TEST(test_config_tls_good)
 }
 END_TEST
 
+/* task_token_key_file: created 0600 when missing, reused after; a
+ * reload bumps the trust generation; a bad file is an error at its line. */
+START_TEST(test_config_task_token_key)
+{
+	struct config	*a, *b;
+	struct errs	 e;
+	struct stat	 st;
+	char		 cwd[512], text[1400];
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	(void)unlink("tt.key");
+	(void)snprintf(text, sizeof(text), "upstream = 127.0.0.1:7233\n"
+	    "require_warrant = off\ntask_token_key_file = %s/tt.key\n", cwd);
+	write_file("t.conf", text, 0600);
+	ck_assert_int_eq(load("t.conf", &e, &a), 0);
+	ck_assert_int_eq(stat("tt.key", &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(st.st_size, 32);
+	ck_assert_int_eq(a->tt_ephemeral, 0);
+	ck_assert_int_eq(load("t.conf", &e, &b), 0);
+	ck_assert_mem_eq(a->tt_cur, b->tt_cur, 32);
+	ck_assert_uint_gt(b->generation, a->generation);
+	config_unref(a);
+	config_unref(b);
+	ck_assert_int_eq(chmod("tt.key", 0644), 0);
+	ck_assert_int_eq(load("t.conf", &e, &a), 1);
+	ck_assert_ptr_null(a);
+	ck_assert_msg(strncmp(e.msg[0], "t.conf:3: task_token_key_file ",
+	    30) == 0, "%s", e.msg[0]);
+	errs_free(&e);
+	(void)unlink("tt.key");
+	(void)snprintf(text, sizeof(text), "upstream = 127.0.0.1:7233\n"
+	    "require_warrant = off\n"
+	    "task_token_previous_key_file = %s/none.key\n", cwd);
+	write_file("t.conf", text, 0600);
+	ck_assert_int_eq(load("t.conf", &e, &a), 1);
+	ck_assert_msg(strncmp(e.msg[0], "t.conf:3: "
+	    "task_token_previous_key_file ", 39) == 0, "%s", e.msg[0]);
+	errs_free(&e);
+}
+END_TEST
+
 START_TEST(test_config_tls_bad_keys)
 {
 	struct config	*cf;
@@ -520,6 +594,7 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_config_good_full);
 	tcase_add_test(tc, test_config_good_defaults);
+	tcase_add_test(tc, test_config_task_token_key);
 	tcase_add_test(tc, test_config_duration);
 	tcase_add_test(tc, test_config_srl_verified);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,145 @@
+/*
+ * intercept.h: what the sidecar does to the few RPCs it inspects
+ * (ARCHITECTURE.md "What is intercepted").  proxy.c buffers one gRPC
+ * message of an intercepted stream and hands it here with the stream's
+ * grpc-encoding; this module decodes it, decides (authz.h), writes the
+ * audit events and metrics, and says what to forward instead.  No sockets
+ * and no event loop: proxy.c sends what it is told to send.
+ *
+ * Methods (ic_classify()):
+ *   PollActivityTaskQueue          request read for namespace and task
+ *                                  queue; response: the task is decided
+ *   RespondWorkflowTaskCompleted   request read for the namespace;
+ *                                  response: every eager activity task is
+ *                                  decided, denied ones leave the list
+ *   RespondActivityTask{Completed,Failed,Canceled},
+ *   RecordActivityTaskHeartbeat    request: the task token must be one
+ *                                  the sidecar issued (tasktoken.h); the
+ *                                  original token is put back
+ *   the *ById forms                no token to check: PERMISSION_DENIED
+ *                                  unless allow_by_id = on
+ *
+ * Task-token binding follows the global `enforcement`: enforce wraps the
+ * token of every delivered task and refuses answers with any other
+ * token; audit-only wraps nothing, unwraps a wrapped token (tasks
+ * delivered before a switch from enforce) and lets any other token
+ * through with a would_deny audit event.
+ *
+ * Ownership: intercept_configure() keeps a reference to the config it is
+ * given until the next call or intercept_shutdown().  Every buffer in an
+ * ic_*_out is malloc'd and owned by the out struct: free it with the
+ * matching *_free().
+ */
+#ifndef INTERCEPT_H
+#define INTERCEPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "grpc_frame.h"
+
+struct config;
+
+#define IC_REASON_MAX		256
+#define IC_IDENTITY_MAX		300
+#define IC_UPCALL_MAX		64	/* failures sent for one message */
+#define IC_RETRY_MAX		6	/* attempts to fail a task upstream */
+#define IC_RETRY_MIN_MS		200
+#define IC_RETRY_MAX_MS		5000
+
+enum ic_kind {
+	IC_NONE = 0,		/* pass through */
+	IC_POLL,		/* PollActivityTaskQueue */
+	IC_WFT_COMPLETED,	/* RespondWorkflowTaskCompleted */
+	IC_TOKEN,		/* Respond*, RecordActivityTaskHeartbeat */
+	IC_BY_ID		/* the *ById forms */
+};
+
+enum ic_kind	ic_classify(const char *path);
+
+/* The config decisions use from now on (reload: the new one). */
+void	intercept_configure(struct config *cf);
+void	intercept_shutdown(void);
+/* Task tokens are wrapped on delivery (enforcement = enforce). */
+int	intercept_binding(void);
+
+/* ------------------------------------------------------------ requests */
+
+/*
+ * The namespace (and, for a poll, the task queue name) of a poll or
+ * RespondWorkflowTaskCompleted request; *ns and *tq are malloc'd (NULL
+ * when absent).  0, or -1 when the message cannot be decoded.
+ */
+int	ic_request_scope(enum ic_kind kind, const struct gf_msg *m,
+	    const char *grpc_encoding, size_t max, char **ns, char **tq);
+
+enum ic_req_action {
+	IC_REQ_FORWARD = 0,	/* the original bytes, unchanged */
+	IC_REQ_REPLACE = 1,	/* out->framed instead */
+	IC_REQ_DENY = 2		/* PERMISSION_DENIED with out->message */
+};
+
+struct ic_req_out {
+	enum ic_req_action	 action;
+	uint8_t			*framed;	/* prefix + message */
+	size_t			 framed_len;
+	char			 message[IC_REASON_MAX];
+};
+
+/*
+ * A request of kind IC_TOKEN (m may be NULL for IC_BY_ID, which is
+ * decided on its path alone).  Writes the audit event for a refusal.
+ */
+void	ic_token_request(enum ic_kind kind, const char *path,
+	    const struct gf_msg *m, const char *grpc_encoding, size_t max,
+	    const char *peer, struct ic_req_out *out);
+void	ic_req_out_free(struct ic_req_out *out);
+
+/* ----------------------------------------------------------- responses */
+
+enum ic_resp_action {
+	IC_RESP_FORWARD = 0,	/* the original bytes, unchanged */
+	IC_RESP_REPLACE = 1	/* out->framed instead (maybe an empty
+				   message: a denied poll) */
+};
+
+/* A RespondActivityTaskFailedRequest to send upstream for one task. */
+struct ic_upcall {
+	uint8_t		*body;		/* plain message bytes */
+	size_t		 len;
+	char		*what;		/* "workflow W run R activity A (T)" */
+};
+
+struct ic_resp_out {
+	enum ic_resp_action	 action;
+	uint8_t			*framed;
+	size_t			 framed_len;
+	/* denials, failed upstream (non-retryable) */
+	struct ic_upcall	 deny[IC_UPCALL_MAX];
+	size_t			 ndeny;
+	/* tasks delivered by this message: their retryable failure, should
+	   the worker's stream end before the bytes leave */
+	struct ic_upcall	 undelivered[IC_UPCALL_MAX];
+	size_t			 nundelivered;
+};
+
+/*
+ * One response message of a poll (IC_POLL) or RespondWorkflowTaskCompleted
+ * (IC_WFT_COMPLETED).  ns and tq come from the request (may be NULL).
+ * A message that cannot be decoded is never delivered: the worker gets an
+ * empty message of the right type and a "task_lost" audit event says why.
+ */
+void	ic_response(enum ic_kind kind, const struct gf_msg *m,
+	    const char *grpc_encoding, size_t max, const char *ns,
+	    const char *tq, const char *peer, struct ic_resp_out *out);
+void	ic_resp_out_free(struct ic_resp_out *out);
+void	ic_upcall_free(struct ic_upcall *u);
+
+/* "tenuo-sidecar@<host>", the identity of the failures we send. */
+const char	*ic_identity(void);
+
+/* A failure sent upstream did not get through (after every retry). */
+void	ic_audit_lost(const char *what, const char *ns, const char *peer,
+	    const char *why);
+
+#endif /* INTERCEPT_H */

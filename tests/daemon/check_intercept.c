@@ -1,0 +1,362 @@
+/*
+ * check_intercept.c: decisions on intercepted messages (intercept.h)
+ * without sockets: token requests unwrapped or refused, *ById refused,
+ * poll responses denied (failure built, empty message for the worker),
+ * allowed (headers stripped, token wrapped), or passed on unchanged.
+ */
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "tn_temporal_methods.h"
+
+#include "authz.h"
+#include "config.h"
+#include "grpc_frame.h"
+#include "intercept.h"
+#include "tasktoken.h"
+
+#define ROOT "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
+#define TOKEN "frontend-token-1"
+
+typedef Temporal__Api__Workflowservice__V1__RespondActivityTaskCompletedRequest
+    completed_t;
+typedef Temporal__Api__Workflowservice__V1__RespondActivityTaskFailedRequest
+    failed_t;
+
+static char	dir[] = "/tmp/check-intercept-XXXXXX";
+
+/* Loads a config (enforce unless audit) and makes it current. */
+static struct config *
+setup(const char *extra)
+{
+	char		 path[256], text[1024];
+	FILE		*f;
+	struct config	*cf;
+
+	(void)snprintf(path, sizeof(path), "%s/ic.conf", dir);
+	(void)snprintf(text, sizeof(text), "upstream = 127.0.0.1:7233\n"
+	    "trusted_root = " ROOT "\ntask_token_key_file = %s/tt.key\n%s",
+	    dir, extra);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(config_load(path, NULL, &cf), 0);
+	intercept_configure(cf);
+	config_unref(cf);	/* intercept keeps its own reference */
+	return cf;
+}
+
+static void
+msg_of(const ProtobufCMessage *m, struct gf_msg *out)
+{
+	ck_assert_int_eq(authz_pb_pack(m, &out->data, &out->len), 0);
+	out->compressed = 0;
+}
+
+/* A task with an x-tenuo-* header and one without a warrant. */
+static void
+task_msg(struct gf_msg *out)
+{
+	authz_task_t					t;
+	Temporal__Api__Common__V1__ActivityType		at;
+	Temporal__Api__Common__V1__Header		h;
+	Temporal__Api__Common__V1__Header__FieldsEntry	e[2];
+	Temporal__Api__Common__V1__Header__FieldsEntry	*ep[2] = { &e[0], &e[1] };
+	Temporal__Api__Common__V1__Payload		p;
+
+	temporal__api__workflowservice__v1__poll_activity_task_queue_response__init(
+	    &t);
+	temporal__api__common__v1__activity_type__init(&at);
+	temporal__api__common__v1__header__init(&h);
+	temporal__api__common__v1__header__fields_entry__init(&e[0]);
+	temporal__api__common__v1__header__fields_entry__init(&e[1]);
+	temporal__api__common__v1__payload__init(&p);
+
+	t.task_token.data = (uint8_t *)(uintptr_t)TOKEN;
+	t.task_token.len = strlen(TOKEN);
+	t.workflow_namespace = (char *)(uintptr_t)"default";
+	at.name = (char *)(uintptr_t)"greet";
+	t.activity_type = &at;
+	t.activity_id = (char *)(uintptr_t)"a1";
+	p.data.data = (uint8_t *)(uintptr_t)"\"x\"";
+	p.data.len = 3;
+	e[0].key = (char *)(uintptr_t)"x-tenuo-arg-keys";
+	e[0].value = &p;
+	e[1].key = (char *)(uintptr_t)"x-trace";
+	e[1].value = &p;
+	h.n_fields = 2;
+	h.fields = ep;
+	t.header = &h;
+	msg_of(&t.base, out);
+}
+
+static authz_task_t *
+unpack_task(const uint8_t *framed, size_t n)
+{
+	ck_assert_uint_ge(n, GF_PREFIX_LEN);
+	return (authz_task_t *)protobuf_c_message_unpack(
+	    &temporal__api__workflowservice__v1__poll_activity_task_queue_response__descriptor,
+	    NULL, n - GF_PREFIX_LEN, framed + GF_PREFIX_LEN);
+}
+
+START_TEST(test_classify)
+{
+	ck_assert_int_eq(ic_classify(TN_M_POLL_ACTIVITY_TASK_QUEUE), IC_POLL);
+	ck_assert_int_eq(ic_classify(TN_M_RESPOND_WORKFLOW_TASK_COMPLETED),
+	    IC_WFT_COMPLETED);
+	ck_assert_int_eq(ic_classify(TN_M_RECORD_ACTIVITY_TASK_HEARTBEAT),
+	    IC_TOKEN);
+	ck_assert_int_eq(ic_classify(TN_M_RESPOND_ACTIVITY_TASK_FAILED_BY_ID),
+	    IC_BY_ID);
+	ck_assert_int_eq(ic_classify(TN_M_SERVICE "GetSystemInfo"), IC_NONE);
+	ck_assert_int_eq(ic_classify(NULL), IC_NONE);
+}
+END_TEST
+
+/* A wrapped token comes back as the original, the rest byte for byte. */
+START_TEST(test_token_unwrap)
+{
+	struct config		*cf = setup("");
+	struct tasktoken_keys	 k;
+	completed_t		 r;
+	completed_t		*back;
+	struct gf_msg		 m, gz;
+	struct ic_req_out	 out;
+	uint8_t			*w, *plain;
+	size_t			 wlen, plen;
+	char			 why[128];
+
+	temporal__api__workflowservice__v1__respond_activity_task_completed_request__init(
+	    &r);
+	tasktoken_keys_init(&k, cf->tt_cur, NULL);
+	ck_assert_int_eq(tasktoken_wrap(&k, (const uint8_t *)TOKEN,
+	    strlen(TOKEN), &w, &wlen), 0);
+	r.task_token.data = w;
+	r.task_token.len = wlen;
+	r.identity = (char *)(uintptr_t)"worker@host";
+	r.namespace_ = (char *)(uintptr_t)"default";
+	msg_of(&r.base, &m);
+	ic_token_request(IC_TOKEN, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED, &m,
+	    NULL, 1 << 20, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_REPLACE);
+	ck_assert_uint_eq(out.framed[0], 0);
+	back = (completed_t *)protobuf_c_message_unpack(
+	    &temporal__api__workflowservice__v1__respond_activity_task_completed_request__descriptor,
+	    NULL, out.framed_len - 5, out.framed + 5);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_uint_eq(back->task_token.len, strlen(TOKEN));
+	ck_assert_mem_eq(back->task_token.data, TOKEN, strlen(TOKEN));
+	ck_assert_str_eq(back->identity, "worker@host");
+	ck_assert_str_eq(back->namespace_, "default");
+	protobuf_c_message_free_unpacked(&back->base, NULL);
+	ic_req_out_free(&out);
+	/* gzip in, gzip out */
+	ck_assert_int_eq(gf_msg_frame(m.data, m.len, "gzip", &gz.data, &gz.len,
+	    why, sizeof(why)), 0);
+	memmove(gz.data, gz.data + 5, gz.len - 5);
+	gz.len -= 5;
+	gz.compressed = 1;
+	ic_token_request(IC_TOKEN, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED, &gz,
+	    "gzip", 1 << 20, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_REPLACE);
+	ck_assert_uint_eq(out.framed[0], 1);
+	free(gz.data);
+	gz.data = out.framed + 5;
+	gz.len = out.framed_len - 5;
+	ck_assert_int_eq(gf_msg_plain(&gz, "gzip", 1 << 20, &plain, &plen, why,
+	    sizeof(why)), 0);
+	ck_assert_ptr_nonnull(memmem(plain, plen, TOKEN, strlen(TOKEN)));
+	ck_assert_ptr_null(memmem(plain, plen, w, wlen));
+	free(plain);
+	ic_req_out_free(&out);
+	free(m.data);
+	free(w);
+	tasktoken_keys_wipe(&k);
+	intercept_shutdown();
+}
+END_TEST
+
+/* Tokens the sidecar never issued, two tokens, *ById: refused. */
+START_TEST(test_token_refused)
+{
+	completed_t		 r;
+	struct gf_msg		 m;
+	struct ic_req_out	 out;
+	uint8_t			 two[64];
+
+	(void)setup("");
+	temporal__api__workflowservice__v1__respond_activity_task_completed_request__init(
+	    &r);
+	r.task_token.data = (uint8_t *)(uintptr_t)TOKEN;
+	r.task_token.len = strlen(TOKEN);
+	msg_of(&r.base, &m);
+	ic_token_request(IC_TOKEN, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED, &m,
+	    NULL, 1 << 20, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_DENY);
+	ck_assert_ptr_nonnull(strstr(out.message, "not issued"));
+	/* field 1 twice */
+	ck_assert_uint_lt(2 * m.len, sizeof(two));
+	memcpy(two, m.data, m.len);
+	memcpy(two + m.len, m.data, m.len);
+	free(m.data);
+	m.data = two;
+	m.len *= 2;
+	ic_token_request(IC_TOKEN, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED, &m,
+	    NULL, 1 << 20, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_DENY);
+	ic_token_request(IC_TOKEN, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED, NULL,
+	    NULL, 1 << 20, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_DENY);
+	ic_token_request(IC_BY_ID, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED_BY_ID,
+	    NULL, NULL, 0, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_DENY);
+	intercept_shutdown();
+	(void)setup("allow_by_id = on\n");
+	ic_token_request(IC_BY_ID, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED_BY_ID,
+	    NULL, NULL, 0, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_FORWARD);
+	intercept_shutdown();
+	/* audit-only: an unknown token goes through unchanged */
+	(void)setup("enforcement = audit-only\n");
+	m.len /= 2;
+	ic_token_request(IC_TOKEN, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED, &m,
+	    NULL, 1 << 20, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_FORWARD);
+	intercept_shutdown();
+}
+END_TEST
+
+/* No warrant, require_warrant on: failed upstream, empty for the worker. */
+START_TEST(test_poll_denied)
+{
+	struct gf_msg		 m;
+	struct ic_resp_out	 out;
+	failed_t		*f;
+
+	(void)setup("require_warrant = on\n");
+	task_msg(&m);
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_int_eq(out.action, IC_RESP_REPLACE);
+	ck_assert_uint_eq(out.framed_len, GF_PREFIX_LEN);	/* empty */
+	ck_assert_uint_eq(out.ndeny, 1);
+	ck_assert_uint_eq(out.nundelivered, 0);
+	f = (failed_t *)protobuf_c_message_unpack(
+	    &temporal__api__workflowservice__v1__respond_activity_task_failed_request__descriptor,
+	    NULL, out.deny[0].len, out.deny[0].body);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_mem_eq(f->task_token.data, TOKEN, strlen(TOKEN));
+	ck_assert_str_eq(f->namespace_, "default");
+	ck_assert_str_eq(f->failure->application_failure_info->type,
+	    "CONSTRAINT_VIOLATED");
+	ck_assert_int_eq(f->failure->application_failure_info->non_retryable,
+	    1);
+	protobuf_c_message_free_unpacked(&f->base, NULL);
+	ic_resp_out_free(&out);
+	free(m.data);
+	intercept_shutdown();
+}
+END_TEST
+
+/* Allowed: x-tenuo-* gone, other headers kept, token wrapped. */
+START_TEST(test_poll_allowed)
+{
+	struct config		*cf;
+	struct tasktoken_keys	 k;
+	struct gf_msg		 m, empty = { NULL, 0, 0 };
+	struct ic_resp_out	 out;
+	authz_task_t		*t;
+	const uint8_t		*tok;
+	size_t			 toklen;
+
+	cf = setup("require_warrant = off\n");
+	tasktoken_keys_init(&k, cf->tt_cur, NULL);
+	task_msg(&m);
+	ic_response(IC_POLL, &m, "gzip", 1 << 20, "default", "q", "peer", &out);
+	ck_assert_int_eq(out.action, IC_RESP_REPLACE);
+	ck_assert_uint_eq(out.ndeny, 0);
+	ck_assert_uint_eq(out.nundelivered, 1);
+	ck_assert_uint_eq(out.framed[0], 1);	/* gzip, as the stream */
+	ic_resp_out_free(&out);
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_ptr_nonnull(t = unpack_task(out.framed, out.framed_len));
+	ck_assert_uint_eq(t->header->n_fields, 1);
+	ck_assert_str_eq(t->header->fields[0]->key, "x-trace");
+	ck_assert_int_eq(tasktoken_unwrap(&k, t->task_token.data,
+	    t->task_token.len, &tok, &toklen, NULL), 0);
+	ck_assert_mem_eq(tok, TOKEN, strlen(TOKEN));
+	protobuf_c_message_free_unpacked(&t->base, NULL);
+	ic_resp_out_free(&out);
+	/* an empty poll passes unchanged */
+	ic_response(IC_POLL, &empty, NULL, 1 << 20, "default", "q", "peer",
+	    &out);
+	ck_assert_int_eq(out.action, IC_RESP_FORWARD);
+	ic_resp_out_free(&out);
+	/* undecodable: never delivered */
+	m.data[0] = 0xff;
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_int_eq(out.action, IC_RESP_REPLACE);
+	ck_assert_uint_eq(out.framed_len, GF_PREFIX_LEN);
+	ic_resp_out_free(&out);
+	free(m.data);
+	tasktoken_keys_wipe(&k);
+	intercept_shutdown();
+}
+END_TEST
+
+/* audit-only, nothing to strip: the message passes as it came. */
+START_TEST(test_poll_audit_only)
+{
+	struct gf_msg		 m;
+	struct ic_resp_out	 out;
+
+	(void)setup("enforcement = audit-only\nstrip_tenuo_headers = off\n");
+	task_msg(&m);
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_int_eq(out.action, IC_RESP_FORWARD);
+	ck_assert_uint_eq(out.ndeny, 0);
+	ic_resp_out_free(&out);
+	free(m.data);
+	intercept_shutdown();
+}
+END_TEST
+
+static Suite *
+intercept_suite(void)
+{
+	Suite	*s = suite_create("intercept");
+	TCase	*tc = tcase_create("decisions");
+
+	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_token_unwrap);
+	tcase_add_test(tc, test_token_refused);
+	tcase_add_test(tc, test_poll_denied);
+	tcase_add_test(tc, test_poll_allowed);
+	tcase_add_test(tc, test_poll_audit_only);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 nf;
+	char	 cmd[128];
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	sr = srunner_create(intercept_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		nf++;
+	return nf == 0 ? 0 : 1;
+}

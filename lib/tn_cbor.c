@@ -21,45 +21,55 @@ struct dec {
 
 /* ------------------------------------------------------------------ UTF-8 */
 
+int32_t
+tn_utf8_next(const uint8_t *s, size_t n, size_t *i)
+{
+	size_t k = *i, need;
+	uint32_t cp, min;
+	uint8_t c;
+
+	if (k >= n)
+		return -1;
+	c = s[k];
+	if (c < 0x80) {
+		*i = k + 1;
+		return c;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		need = 1;
+		cp = c & 0x1fu;
+		min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		need = 2;
+		cp = c & 0x0fu;
+		min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		need = 3;
+		cp = c & 0x07u;
+		min = 0x10000;
+	} else
+		return -1;
+	if (need > n - k - 1)
+		return -1;
+	for (size_t j = 1; j <= need; j++) {
+		if ((s[k + j] & 0xc0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (s[k + j] & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*i = k + need + 1;
+	return (int32_t)cp;
+}
+
 int
 tn_utf8_valid(const uint8_t *s, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t need;
-		uint32_t cp, min;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			need = 1;
-			cp = c & 0x1fu;
-			min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2;
-			cp = c & 0x0fu;
-			min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3;
-			cp = c & 0x07u;
-			min = 0x10000;
-		} else
+	while (i < n)
+		if (tn_utf8_next(s, n, &i) < 0)
 			return 0;
-		if (need > n - i - 1)
-			return 0;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += need + 1;
-	}
 	return 1;
 }
 

@@ -169,6 +169,13 @@ void	tn_cbor_put_raw_item(struct tn_buf *b, const struct tn_cbor_doc *doc,
 int	tn_cbor_put_canonical(struct tn_buf *b, const struct tn_cbor_item *it,
 	    size_t depth);
 
+/*
+ * Decodes one UTF-8 scalar value at s[*i..n) and advances *i past it;
+ * -1 (and *i unchanged) for an invalid, overlong, surrogate or truncated
+ * sequence.
+ */
+int32_t	tn_utf8_next(const uint8_t *s, size_t n, size_t *i);
+
 /* 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates), else 0. */
 int	tn_utf8_valid(const uint8_t *s, size_t n);
 

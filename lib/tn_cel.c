@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tn_codec.h"
 #include "tn_cel.h"
 #include "tn_constraint.h"
 #include "tn_glob.h"
@@ -142,18 +143,6 @@ idchar(int c)
 	return idstart(c) || (c >= '0' && c <= '9');
 }
 
-static int
-hexd(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static size_t
 utf8_put(char *o, uint32_t cp)
 {
@@ -230,7 +219,7 @@ pstring(struct parser *ps)
 
 			for (size_t k = 0; k < want; k++) {
 				int d = ps->i < ps->n ?
-				    hexd((unsigned char)ps->p[ps->i]) : -1;
+				    tn_hex_digit((unsigned char)ps->p[ps->i]) : -1;
 
 				if (d < 0)
 					return pfail(ps, "bad escape");
@@ -269,10 +258,10 @@ pnumber(struct parser *ps)
 		size_t d = 0;
 
 		ps->i += 2;
-		while (ps->i < ps->n && hexd((unsigned char)ps->p[ps->i]) >= 0) {
+		while (ps->i < ps->n && tn_hex_digit((unsigned char)ps->p[ps->i]) >= 0) {
 			if (v > (UINT64_MAX >> 4))
 				return pfail(ps, "integer literal overflows");
-			v = v * 16 + (uint64_t)hexd((unsigned char)ps->p[ps->i]);
+			v = v * 16 + (uint64_t)tn_hex_digit((unsigned char)ps->p[ps->i]);
 			ps->i++;
 			d++;
 		}

@@ -19,8 +19,8 @@
 
 /* ------------------------------------------------------------------ hex */
 
-static int
-hex_val(unsigned char c)
+int
+tn_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -49,8 +49,8 @@ tn_hex_decode(const char *s, size_t n, uint8_t *out, size_t outcap,
 		return tn_fail(err, TN_ERR_MALFORMED,
 		    "hex: %zu bytes do not fit in %zu", n / 2, outcap);
 	for (i = 0; i < n; i += 2) {
-		hi = hex_val((unsigned char)s[i]);
-		lo = hex_val((unsigned char)s[i + 1]);
+		hi = tn_hex_digit((unsigned char)s[i]);
+		lo = tn_hex_digit((unsigned char)s[i + 1]);
 		if (hi < 0 || lo < 0) {
 			memset(out, 0, i / 2);
 			return tn_fail(err, TN_ERR_MALFORMED,

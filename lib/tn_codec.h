@@ -39,6 +39,9 @@
  * larger than outcap) or TN_ERR_INVALID_ARG (s, out or outlen NULL where
  * needed).
  */
+/* The value of one hex digit (either case), or -1. */
+int	tn_hex_digit(int c);
+
 int	tn_hex_decode(const char *s, size_t n, uint8_t *out, size_t outcap,
 	    size_t *outlen, struct tn_error *err)
 	    __attribute__((warn_unused_result));

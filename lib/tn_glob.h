@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tn_cbor.h"
+
 #include "tn_err.h"
 
 enum tn_glob_tok_kind {
@@ -70,7 +72,5 @@ void	tn_glob_free(struct tn_glob *g);
 int	tn_glob_match(const struct tn_glob *g, const uint8_t *s, size_t n)
 	    __attribute__((warn_unused_result));
 
-/* Decodes one UTF-8 scalar at s[*i..n) and advances *i; -1 if invalid. */
-int32_t	tn_utf8_next(const uint8_t *s, size_t n, size_t *i);
 
 #endif /* TN_GLOB_H */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tn_codec.h"
 #include "tn_json.h"
 
 /* Recursion in the parser is bounded by the depth limit; cap that. */
@@ -100,18 +101,6 @@ jp_lit(struct jp *j, const char *lit)
 	return 1;
 }
 
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads "XXXX" after "\u"; -1 if not four hex digits. */
 static long
 jp_hex4(const uint8_t *p, const uint8_t *end)
@@ -121,7 +110,7 @@ jp_hex4(const uint8_t *p, const uint8_t *end)
 	if (end - p < 4)
 		return -1;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(p[i]);
+		int h = tn_hex_digit(p[i]);
 
 		if (h < 0)
 			return -1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tn_codec.h"
 #include "tn_regex.h"
 
 enum rx_status { RX_OK = 0, RX_MALFORMED, RX_UNSUPPORTED, RX_NOMEM };
@@ -50,18 +51,6 @@ rx_fail(struct rx *r, enum rx_status st, const char *why)
 }
 
 static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 is_alnum(int c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
@@ -86,7 +75,7 @@ rx_hex(struct rx *r, int kind)
 	if (r->i < r->n && r->p[r->i] == '{') {
 		r->i++;
 		while (r->i < r->n && r->p[r->i] != '}') {
-			int d = hexv(r->p[r->i]);
+			int d = tn_hex_digit(r->p[r->i]);
 
 			if (d < 0 || digits >= 8)
 				return rx_fail(r, RX_MALFORMED,
@@ -101,7 +90,7 @@ rx_hex(struct rx *r, int kind)
 		r->i++;
 	} else {
 		for (; digits < want; digits++) {
-			int d = r->i < r->n ? hexv(r->p[r->i]) : -1;
+			int d = r->i < r->n ? tn_hex_digit(r->p[r->i]) : -1;
 
 			if (d < 0)
 				return rx_fail(r, RX_MALFORMED,

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tn_codec.h"
 #include "tn_cbor.h"
 #include "tn_crypto.h"
 #include "tn_srl.h"
@@ -41,24 +42,12 @@ static const char *const payload_keys[4] = {
 
 /* ------------------------------------------------------------- ids */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads 2 * nbytes hex digits from s into out. */
 static int
 hex_run(const char *s, uint8_t *out, size_t nbytes)
 {
 	for (size_t i = 0; i < nbytes; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = tn_hex_digit(s[2 * i]), lo = tn_hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

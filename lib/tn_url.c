@@ -60,6 +60,7 @@
 
 #include <idn2.h>
 
+#include "tn_codec.h"
 #include "tn_glob.h"
 #include "tn_url.h"
 
@@ -78,18 +79,6 @@ static int
 is_digit(int c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int
@@ -207,7 +196,7 @@ v4_number(const char *s, size_t n, uint64_t *v)
 		n--;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int d = hexval((unsigned char)s[i]);
+		int d = tn_hex_digit((unsigned char)s[i]);
 
 		if (d < 0 || (unsigned)d >= radix)
 			return -1;
@@ -308,8 +297,8 @@ v6_parse(const char *s, size_t n, uint16_t a[8])
 			compress = piece;
 			continue;
 		}
-		while (length < 4 && !EOFP && hexval(C) >= 0) {
-			value = value * 16 + (unsigned)hexval(C);
+		while (length < 4 && !EOFP && tn_hex_digit(C) >= 0) {
+			value = value * 16 + (unsigned)tn_hex_digit(C);
 			p++;
 			length++;
 		}
@@ -887,10 +876,10 @@ host_parse(const char *buf, size_t n, int special, struct out *o,
 	/* Percent-decode into the output area, then process in place. */
 	for (i = 0; i < n; i++) {
 		if (buf[i] == '%' && i + 2 < n &&
-		    hexval((unsigned char)buf[i + 1]) >= 0 &&
-		    hexval((unsigned char)buf[i + 2]) >= 0) {
-			out_c(o, (char)(hexval((unsigned char)buf[i + 1]) * 16 +
-			    hexval((unsigned char)buf[i + 2])));
+		    tn_hex_digit((unsigned char)buf[i + 1]) >= 0 &&
+		    tn_hex_digit((unsigned char)buf[i + 2]) >= 0) {
+			out_c(o, (char)(tn_hex_digit((unsigned char)buf[i + 1]) * 16 +
+			    tn_hex_digit((unsigned char)buf[i + 2])));
 			i += 2;
 		} else
 			out_c(o, buf[i]);
@@ -1691,7 +1680,7 @@ parse_u32(const char *s, size_t n, unsigned radix, uint32_t *out)
 	if (n == 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int d = hexval((unsigned char)s[i]);
+		int d = tn_hex_digit((unsigned char)s[i]);
 
 		if (d < 0 || (unsigned)d >= radix)
 			return -1;
@@ -1737,7 +1726,7 @@ std_v6(const char *s, size_t n, uint8_t ip[16])
 	uint16_t a[8];
 
 	for (size_t i = 0; i < n; i++)
-		if (!(hexval((unsigned char)s[i]) >= 0 || s[i] == ':' ||
+		if (!(tn_hex_digit((unsigned char)s[i]) >= 0 || s[i] == ':' ||
 		    s[i] == '.'))
 			return -1;
 	if (v6_parse(s, n, a) != TN_URL_OK)
@@ -1985,8 +1974,8 @@ tn_urlsafe_check(const struct tn_cbor_item *m, const uint8_t *url, size_t n,
 		/* '%' then the next two characters, consumed either way. */
 		k = hn - i - 1 < 2 ? hn - i - 1 : 2;
 		hi = k == 2 ? (h[i + 1] == '+' ? 0 :
-		    hexval((unsigned char)h[i + 1])) : -1;
-		lo = k == 2 ? hexval((unsigned char)h[i + 2]) : -1;
+		    tn_hex_digit((unsigned char)h[i + 1])) : -1;
+		lo = k == 2 ? tn_hex_digit((unsigned char)h[i + 2]) : -1;
 		if (hi >= 0 && lo >= 0)
 			host[hl++] = (char)(hi * 16 + lo);
 		else {

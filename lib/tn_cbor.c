@@ -796,17 +796,22 @@ struct kv {
 	const struct tn_cbor_item *v;
 };
 
-static int
-kv_cmp(const void *a, const void *b)
+int
+tn_cbor_text_cmp(const struct tn_cbor_item *x, const struct tn_cbor_item *y)
 {
-	const struct tn_cbor_item *x = ((const struct kv *)a)->k;
-	const struct tn_cbor_item *y = ((const struct kv *)b)->k;
 	size_t n = x->v.s.n < y->v.s.n ? x->v.s.n : y->v.s.n;
 	int c = n ? memcmp(x->v.s.p, y->v.s.p, n) : 0;
 
 	if (c != 0)
 		return c;
 	return x->v.s.n < y->v.s.n ? -1 : x->v.s.n > y->v.s.n;
+}
+
+static int
+kv_cmp(const void *a, const void *b)
+{
+	return tn_cbor_text_cmp(((const struct kv *)a)->k,
+	    ((const struct kv *)b)->k);
 }
 
 static int

@@ -106,6 +106,13 @@ const struct tn_cbor_item *tn_cbor_map_get(const struct tn_cbor_item *map,
 const struct tn_cbor_item *tn_cbor_map_get_uint(
 	    const struct tn_cbor_item *map, uint64_t key);
 
+/*
+ * Orders two TEXT items by their UTF-8 bytes, shorter first on a common
+ * prefix: the order of Rust's BTreeMap<String, _> keys.  <0, 0 or >0.
+ */
+int	tn_cbor_text_cmp(const struct tn_cbor_item *a,
+	    const struct tn_cbor_item *b);
+
 /* 1 if it is TEXT equal to the NUL-terminated s, else 0. */
 int	tn_cbor_text_eq(const struct tn_cbor_item *it, const char *s);
 /* UINT/NINT within int64_t: stores it and returns 0; else -1. */

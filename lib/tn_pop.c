@@ -52,14 +52,8 @@ struct arg {
 static int
 arg_cmp(const void *a, const void *b)
 {
-	const struct tn_cbor_item *x = ((const struct arg *)a)->k;
-	const struct tn_cbor_item *y = ((const struct arg *)b)->k;
-	size_t n = x->v.s.n < y->v.s.n ? x->v.s.n : y->v.s.n;
-	int c = n ? memcmp(x->v.s.p, y->v.s.p, n) : 0;
-
-	if (c != 0)
-		return c;
-	return x->v.s.n < y->v.s.n ? -1 : x->v.s.n > y->v.s.n;
+	return tn_cbor_text_cmp(((const struct arg *)a)->k,
+	    ((const struct arg *)b)->k);
 }
 
 /* Writes [[name, value], ...] sorted by name bytes. */

@@ -327,6 +327,7 @@ audit_event_decision(const struct audit_decision *d)
 	audit_set_str(o, "run_id", d->run_id);
 	audit_set_str(o, "activity_id", d->activity_id);
 	audit_set_str(o, "activity_type", d->activity_type);
+	audit_set_str(o, "workflow_type", d->workflow_type);
 	audit_set_str(o, "tool", d->tool);
 	audit_set_int(o, "attempt", d->attempt);
 	audit_set_str(o, "warrant_id", d->warrant_id);

@@ -53,6 +53,7 @@ struct audit_decision {
 	const char	*run_id;
 	const char	*activity_id;
 	const char	*activity_type;
+	const char	*workflow_type;	/* workflow starts */
 	const char	*tool;
 	int64_t		 attempt;
 	const char	*warrant_id;

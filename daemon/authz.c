@@ -109,7 +109,9 @@ struct dstate {
 	const struct authz_input	*in;
 	const struct authz_policy	*pol;
 	struct authz_result		*r;
-	const authz_task_t		*task;
+	const authz_task_t		*task;	/* NULL: a workflow start */
+	const Temporal__Api__Common__V1__Header *hdr;
+	int				 wire_ok;
 	struct hdrs			 h;
 	int64_t				 now;
 	const uint8_t			*wbytes;	/* the warrant's CBOR */
@@ -176,7 +178,7 @@ static void
 collect_headers(struct dstate *d)
 {
 	static const ProtobufCBinaryData empty = { 0, NULL };
-	const Temporal__Api__Common__V1__Header *h = d->task->header;
+	const Temporal__Api__Common__V1__Header *h = d->hdr;
 
 	memset(&d->h, 0, sizeof(d->h));
 	if (h == NULL)
@@ -636,7 +638,7 @@ verify_opts(const struct dstate *d, struct tn_verify_opts *o)
 	o->now = d->now;
 	o->pop_max_windows = pol->pop_max_windows;
 	o->srl = tr->srl;
-	if (pol->pop_clock == AUTHZ_POP_SCHEDULED &&
+	if (pol->pop_clock == AUTHZ_POP_SCHEDULED && d->task != NULL &&
 	    d->task->scheduled_time != NULL &&
 	    d->task->scheduled_time->seconds > 0) {
 		o->has_pop_now = 1;
@@ -731,7 +733,7 @@ check_replay(struct dstate *d)
 static int
 decide_steps(struct dstate *d)
 {
-	if (!d->in->wire_ok)
+	if (!d->wire_ok)
 		return deny(d, AUTHZ_C_TASK_MALFORMED, TN_ERR_MALFORMED,
 		    "Internal authorization error: the task has a string field "
 		    "with an embedded NUL or invalid UTF-8 (or was not checked)");
@@ -824,6 +826,8 @@ authz_decide(const struct authz_ctx *ctx, const struct authz_input *in,
 	d.in = in;
 	d.r = out;
 	d.task = in->task;
+	d.hdr = in->task->header;
+	d.wire_ok = in->wire_ok;
 	d.now = in->now_ms / 1000;
 	fill_task(&d);
 	d.pol = authz_policy_select(ctx->policies, out->ns, out->task_queue);
@@ -846,4 +850,93 @@ authz_result_free(struct authz_result *r)
 	free(r->args_cbor);
 	r->args_cbor = NULL;
 	r->args_cbor_len = 0;
+}
+
+/* ---------------------------------------------------- workflow starts */
+
+/* The chain alone: trusted root, links, revocation, expiry at now. */
+static int
+verify_start_chain(struct dstate *d)
+{
+	struct tn_verify_opts o;
+	struct tn_chain_result res;
+	struct tn_error err;
+	int rc;
+
+	verify_opts(d, &o);
+	tn_error_clear(&err);
+	memset(&res, 0, sizeof(res));
+	rc = tn_chain_verify(d->st, &o, &res, &err);
+	if (res.chain_len > 0)
+		keep_chain(d, &res);
+	if (rc != TN_OK) {
+		d->r->has_chain = 0;
+		return map_error(d, rc, &err);
+	}
+	return 0;
+}
+
+static int
+start_steps(struct dstate *d)
+{
+	if (!d->wire_ok)
+		return deny(d, AUTHZ_C_TASK_MALFORMED, TN_ERR_MALFORMED,
+		    "the start request has a string field with an embedded "
+		    "NUL or invalid UTF-8");
+	collect_headers(d);
+	if (d->h.warrant == NULL)
+		return deny(d, AUTHZ_C_NO_WARRANT, 0, "No warrant provided "
+		    "(require_warrant_on_start=True)");
+	snprintf(d->r->warrant_id, sizeof(d->r->warrant_id), "<malformed>");
+	if (warrant_bytes(d) != 0 || load_stack(d) != 0 || check_leaf(d) != 0)
+		return -1;
+	return verify_start_chain(d);
+}
+
+static void
+start_finish(struct dstate *d, int rc)
+{
+	struct authz_result *r = d->r;
+
+	if (rc == 0) {
+		r->decision = AUTHZ_ALLOW;
+		r->code = AUTHZ_C_OK;
+		return;
+	}
+	r->wire_type = authz_code_wire_type(r->code);
+	r->decision = d->pol->audit_only ? AUTHZ_WOULD_DENY : AUTHZ_DENY;
+	snprintf(r->message, sizeof(r->message), "Workflow start denied: %s "
+	    "(warrant: %s)", r->reason, r->warrant_id);
+}
+
+void
+authz_decide_start(const struct authz_ctx *ctx,
+    const struct authz_start_input *in, struct authz_result *out)
+{
+	uint64_t t0 = mono_us();
+	struct dstate d;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&d, 0, sizeof(d));
+	d.ctx = ctx;
+	d.r = out;
+	d.hdr = in->header;
+	d.wire_ok = in->wire_ok;
+	d.now = in->now_ms / 1000;
+	out->ns = str_or_empty(in->ns);
+	out->task_queue = str_or_empty(in->task_queue);
+	out->workflow_id = str_or_empty(in->workflow_id);
+	out->workflow_type = str_or_empty(in->workflow_type);
+	out->run_id = out->activity_id = out->activity_type = out->tool = "";
+	out->attempt = -1;
+	snprintf(out->warrant_id, sizeof(out->warrant_id), "none");
+	d.pol = authz_policy_select(ctx->policies, out->ns, out->task_queue);
+	out->policy = d.pol;
+	out->redact_args = d.pol->redact_args;
+	rc = start_steps(&d);
+	start_finish(&d, rc);
+	cache_store(&d);
+	cleanup(&d);
+	out->latency_us = mono_us() - t0;
 }

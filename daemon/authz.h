@@ -96,6 +96,7 @@ struct authz_policy {
 	char			*task_queue;	/* glob text; NULL: any */
 	struct tn_glob		 tq_glob;
 	int			 require_warrant;
+	int			 require_warrant_on_start;	/* off */
 	int			 audit_only;
 	int			 strip_tenuo_headers;
 	int			 redact_args;
@@ -131,7 +132,8 @@ void	authz_globals_default(struct authz_globals *g);
 /*
  * Builds the policies from the [policy NAME] sections config.c kept as
  * key/value lists, in file order.  Keys: namespace, task_queue (glob),
- * require_warrant (on|off), enforcement (enforce|audit-only),
+ * require_warrant (on|off), require_warrant_on_start (on|off, default
+ * off: authz_decide_start()), enforcement (enforce|audit-only),
  * strip_tenuo_headers (on|off), redact_args (on|off), pop_max_windows
  * (2-10), pop_clock (scheduled|now), max_chain_depth (1-64), trusted_root
  * (64 hex digits, several separated by commas or blanks), tool_map
@@ -148,6 +150,10 @@ void	authz_policies_free(struct authz_policies *p);
 /* The first policy matching (ns, task_queue), else &p->global. */
 const struct authz_policy *authz_policy_select(const struct authz_policies *p,
 	    const char *ns, const char *task_queue);
+
+/* 1 when some policy has require_warrant_on_start on (starts are then
+ * held and decided). */
+int	authz_policies_start_checked(const struct authz_policies *p);
 
 /* tool_map[activity] or activity itself; borrowed. */
 const char *authz_policy_tool(const struct authz_policy *pol,
@@ -245,6 +251,7 @@ struct authz_result {
 	const char		*run_id;
 	const char		*activity_id;
 	const char		*activity_type;
+	const char		*workflow_type;	/* starts only, else NULL */
 	const char		*tool;
 	int32_t			 attempt;
 	int64_t			 scheduled_s;	/* 0: not in the task */
@@ -275,6 +282,32 @@ struct authz_result {
 void	authz_decide(const struct authz_ctx *ctx, const struct authz_input *in,
 	    struct authz_result *out);
 void	authz_result_free(struct authz_result *r);
+
+/*
+ * A StartWorkflowExecution or SignalWithStartWorkflowExecution whose
+ * policy has require_warrant_on_start on, like Tenuo's AuthorizedWorkflow
+ * fail-fast but with the chain verified: the request header must carry
+ * x-tenuo-warrant (gzip per x-tenuo-compressed) and, optionally,
+ * x-tenuo-warrant-chain whose leaf is that warrant, read as for a task
+ * (steps 2 and 4 above); the chain must verify to the policy's (or the
+ * global) trusted roots, with revocation and expiry at now.  No tool, no
+ * arguments, no PoP: a start names no tool and Tenuo signs no PoP for it.
+ * The result's message reads "Workflow start denied: <reason> (warrant:
+ * <id>)"; activity fields are "", attempt -1.  audit-only policies give
+ * would_deny.  Free out with authz_result_free().
+ */
+struct authz_start_input {
+	const char	*ns;
+	const char	*task_queue;
+	const char	*workflow_id;
+	const char	*workflow_type;
+	const Temporal__Api__Common__V1__Header *header;	/* may be NULL */
+	int64_t		 now_ms;
+	int		 wire_ok;	/* authz_pb_strings_check() == 0 */
+};
+
+void	authz_decide_start(const struct authz_ctx *ctx,
+	    const struct authz_start_input *in, struct authz_result *out);
 
 /* ------------------------------------------------------ protobuf helpers */
 

@@ -293,6 +293,8 @@ set_key(struct pparse *pp, const struct config_kv *kv, struct authz_policy *p)
 		return set_task_queue(pp, kv, p);
 	if (strcmp(kv->key, "require_warrant") == 0)
 		return onoff(pp, kv, &p->require_warrant);
+	if (strcmp(kv->key, "require_warrant_on_start") == 0)
+		return onoff(pp, kv, &p->require_warrant_on_start);
 	if (strcmp(kv->key, "strip_tenuo_headers") == 0)
 		return onoff(pp, kv, &p->strip_tenuo_headers);
 	if (strcmp(kv->key, "redact_args") == 0)
@@ -326,8 +328,8 @@ set_key(struct pparse *pp, const struct config_kv *kv, struct authz_policy *p)
 	if (strcmp(kv->key, "tool_map") == 0)
 		return each_word(pp, kv, p, add_map);
 	p_err(pp, kv->line, "unknown key \"%s\" in a policy section (namespace, "
-	    "task_queue, require_warrant, enforcement, strip_tenuo_headers, "
-	    "redact_args, pop_max_windows, pop_clock, max_chain_depth, "
+	    "task_queue, require_warrant, require_warrant_on_start, "
+	    "enforcement, strip_tenuo_headers, redact_args, pop_max_windows, pop_clock, max_chain_depth, "
 	    "trusted_root, tool_map)", kv->key);
 	return -1;
 }
@@ -389,6 +391,17 @@ authz_policy_select(const struct authz_policies *ps, const char *ns,
 		if (policy_matches(&ps->p[i], ns ? ns : "", tq ? tq : ""))
 			return &ps->p[i];
 	return &ps->global;
+}
+
+int
+authz_policies_start_checked(const struct authz_policies *ps)
+{
+	if (ps == NULL)
+		return 0;
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->p[i].require_warrant_on_start)
+			return 1;
+	return ps->global.require_warrant_on_start;
 }
 
 const char *

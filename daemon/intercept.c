@@ -17,12 +17,19 @@
 #include "config.h"
 #include "dedup.h"
 #include "intercept.h"
+#include "lamarker.h"
 #include "log.h"
 #include "metrics.h"
 #include "tasktoken.h"
 
 typedef Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedResponse
     ic_wftc_resp_t;
+typedef Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest
+    ic_wftc_req_t;
+typedef Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest
+    ic_start_req_t;
+typedef Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionRequest
+    ic_sws_req_t;
 
 #define IC_DESC_POLL_REQ \
 	temporal__api__workflowservice__v1__poll_activity_task_queue_request__descriptor
@@ -32,6 +39,10 @@ typedef Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedResponse
 	temporal__api__workflowservice__v1__poll_activity_task_queue_response__descriptor
 #define IC_DESC_WFTC_RESP \
 	temporal__api__workflowservice__v1__respond_workflow_task_completed_response__descriptor
+#define IC_DESC_START_REQ \
+	temporal__api__workflowservice__v1__start_workflow_execution_request__descriptor
+#define IC_DESC_SWS_REQ \
+	temporal__api__workflowservice__v1__signal_with_start_workflow_execution_request__descriptor
 
 struct ic_state {
 	struct config		*cf;
@@ -65,6 +76,8 @@ ic_classify(const char *path)
 		{ TN_M_RESPOND_ACTIVITY_TASK_FAILED_BY_ID, IC_BY_ID },
 		{ TN_M_RESPOND_ACTIVITY_TASK_CANCELED_BY_ID, IC_BY_ID },
 		{ TN_M_RECORD_ACTIVITY_TASK_HEARTBEAT_BY_ID, IC_BY_ID },
+		{ TN_M_START_WORKFLOW_EXECUTION, IC_START },
+		{ TN_M_SIGNAL_WITH_START_WORKFLOW_EXECUTION, IC_START },
 	};
 	size_t	i;
 
@@ -146,6 +159,22 @@ intercept_binding(void)
 	return ic.cf != NULL && ic.cf->enforcement == CONFIG_ENFORCE;
 }
 
+int
+intercept_holds(enum ic_kind kind)
+{
+	switch (kind) {
+	case IC_TOKEN:
+		return 1;
+	case IC_WFT_COMPLETED:
+		return ic.cf != NULL && ic.cf->block_local_activities;
+	case IC_START:
+		return ic.cf != NULL &&
+		    authz_policies_start_checked(ic.cf->authz);
+	default:
+		return 0;
+	}
+}
+
 const char *
 ic_identity(void)
 {
@@ -189,15 +218,16 @@ ic_hex(const uint8_t *p, size_t n, char *out)
 /* ------------------------------------------------------------ audit */
 
 static void
-ic_audit_result(const struct authz_result *r, const char *method,
-    const char *peer, const char *delivery)
+ic_audit_result(const struct authz_result *r, const char *event,
+    const char *method, const char *peer, const char *delivery)
 {
 	struct audit_decision	d;
 	char			root[65], holder[65], sha[65];
 	char			*b64 = NULL;
 
 	memset(&d, 0, sizeof(d));
-	d.event = "activity_task";
+	d.event = event;
+	d.workflow_type = r->workflow_type;
 	d.decision = authz_decision_name(r->decision);
 	d.code = authz_code_name(r->code);
 	d.reason = r->reason[0] != '\0' ? r->reason : NULL;
@@ -288,26 +318,34 @@ ic_plain(const struct gf_msg *m, const char *enc, size_t max, uint8_t **p,
 	return gf_msg_plain(m, enc, max, p, n, why, whylen);
 }
 
+/* m decoded as desc, its strings checked; 0 or -1. */
+static int
+ic_unpack(const ProtobufCMessageDescriptor *desc, const struct gf_msg *m,
+    const char *enc, size_t max, ProtobufCMessage **out)
+{
+	uint8_t	*p;
+	size_t	 n;
+	char	 why[IC_REASON_MAX];
+
+	*out = NULL;
+	if (m == NULL || ic_plain(m, enc, max, &p, &n, why, sizeof(why)) == -1)
+		return -1;
+	if (authz_pb_strings_check(desc, p, n) == 0)
+		*out = protobuf_c_message_unpack(desc, NULL, n, p);
+	free(p);
+	return *out != NULL ? 0 : -1;
+}
+
 int
 ic_request_scope(enum ic_kind kind, const struct gf_msg *m,
     const char *enc, size_t max, char **ns, char **tq)
 {
-	const ProtobufCMessageDescriptor	*desc;
-	ProtobufCMessage			*msg;
-	uint8_t					*p;
-	size_t					 n;
-	char					 why[IC_REASON_MAX];
+	ProtobufCMessage	*msg;
 
 	*ns = *tq = NULL;
-	desc = kind == IC_POLL ? &IC_DESC_POLL_REQ : &IC_DESC_WFTC_REQ;
-	if (ic_plain(m, enc, max, &p, &n, why, sizeof(why)) == -1)
+	if (ic_unpack(kind == IC_POLL ? &IC_DESC_POLL_REQ : &IC_DESC_WFTC_REQ,
+	    m, enc, max, &msg) == -1)
 		return -1;
-	if (authz_pb_strings_check(desc, p, n) == -1 ||
-	    (msg = protobuf_c_message_unpack(desc, NULL, n, p)) == NULL) {
-		free(p);
-		return -1;
-	}
-	free(p);
 	if (kind == IC_POLL) {
 		Temporal__Api__Workflowservice__V1__PollActivityTaskQueueRequest
 		    *r = (void *)msg;
@@ -492,6 +530,207 @@ ic_req_out_free(struct ic_req_out *out)
 	out->framed = NULL;
 }
 
+/* ------------------------------------------- workflow-side requests */
+
+/*
+ * A refusal of a workflow-side request: PERMISSION_DENIED under
+ * enforcement = enforce, else a would_deny audit event and the request
+ * goes on.
+ */
+static void
+ic_refuse(struct ic_req_out *out, const struct audit_decision *ad,
+    const char *msg)
+{
+	struct audit_decision	d = *ad;
+	int			enforce = intercept_binding();
+
+	d.decision = enforce ? "deny" : "would_deny";
+	audit_event_decision(&d);
+	metrics_decision(d.decision, d.code, 0);
+	if (!enforce)
+		return;
+	out->action = IC_REQ_DENY;
+	(void)snprintf(out->message, sizeof(out->message), "tenuo-sidecar: "
+	    "%s", msg);
+}
+
+static void
+ic_la_event(struct audit_decision *d, const char *code, const char *reason,
+    const char *type, const char *ns, const char *peer)
+{
+	memset(d, 0, sizeof(*d));
+	d->event = "local_activity";
+	d->code = code;
+	d->reason = reason;
+	d->method = TN_M_RESPOND_WORKFLOW_TASK_COMPLETED;
+	d->ns = ns;
+	d->activity_type = type;
+	d->attempt = d->chain_depth = d->latency_us = -1;
+	d->peer = peer;
+}
+
+static int
+ic_local_allowed(const char *type)
+{
+	size_t	i;
+
+	for (i = 0; i < ic.cf->nlocal_allow; i++)
+		if (strcmp(ic.cf->local_allow[i], type) == 0)
+			return 1;
+	return 0;
+}
+
+/* One command of a workflow task completion. */
+static void
+ic_marker(const Temporal__Api__Command__V1__Command *c, const char *ns,
+    const char *peer, struct ic_req_out *out)
+{
+	struct audit_decision	d;
+	char			type[LAM_TYPE_MAX], why[LAM_WHY_MAX];
+	char			msg[IC_REASON_MAX];
+	enum lam_result		rv;
+
+	if (c == NULL || c->attributes_case !=
+	    TEMPORAL__API__COMMAND__V1__COMMAND__ATTRIBUTES_RECORD_MARKER_COMMAND_ATTRIBUTES)
+		return;
+	rv = lam_marker_type(c->record_marker_command_attributes, type,
+	    sizeof(type), why, sizeof(why));
+	if (rv == LAM_OTHER)
+		return;
+	if (rv == LAM_UNREADABLE) {
+		(void)snprintf(msg, sizeof(msg), "local-activity marker "
+		    "cannot be read: %s (block_local_activities = on)", why);
+		ic_la_event(&d, "local_activity_unreadable", msg, NULL, ns,
+		    peer);
+		ic_refuse(out, &d, msg);
+		return;
+	}
+	if (ic_local_allowed(type)) {
+		ic_la_event(&d, "local_activity_allowed", NULL, type, ns, peer);
+		d.decision = "allow";
+		audit_event_decision(&d);
+		metrics_decision("allow", "", 0);
+		return;
+	}
+	(void)snprintf(msg, sizeof(msg), "Activity '%.160s' cannot be used "
+	    "as local activity (not in local_activity_allow)", type);
+	ic_la_event(&d, "local_activity_blocked", msg, type, ns, peer);
+	ic_refuse(out, &d, msg);
+}
+
+void
+ic_wftc_request(const struct gf_msg *m, const char *enc, size_t max,
+    const char *peer, struct ic_req_out *out, char **ns)
+{
+	struct audit_decision	 d;
+	ProtobufCMessage	*msg;
+	ic_wftc_req_t		*r;
+	size_t			 i;
+
+	memset(out, 0, sizeof(*out));
+	*ns = NULL;
+	if (ic.cf == NULL || ic_unpack(&IC_DESC_WFTC_REQ, m, enc, max, &msg) ==
+	    -1) {
+		ic_la_event(&d, "request_malformed", "the workflow task "
+		    "completion cannot be read", NULL, NULL, peer);
+		ic_refuse(out, &d, d.reason);
+		return;
+	}
+	r = (ic_wftc_req_t *)msg;
+	*ns = ic_strdup(r->namespace_);
+	for (i = 0; i < r->n_commands && out->action != IC_REQ_DENY; i++)
+		ic_marker(r->commands[i], *ns, peer, out);
+	protobuf_c_message_free_unpacked(msg, NULL);
+}
+
+/* The fields of either start request. */
+static struct authz_start_input
+ic_start_fields(const ProtobufCMessage *msg)
+{
+	struct authz_start_input	in;
+
+	memset(&in, 0, sizeof(in));
+	if (msg->descriptor == &IC_DESC_START_REQ) {
+		const ic_start_req_t	*r = (const void *)msg;
+
+		in.ns = r->namespace_;
+		in.workflow_id = r->workflow_id;
+		in.workflow_type = r->workflow_type ? r->workflow_type->name :
+		    NULL;
+		in.task_queue = r->task_queue ? r->task_queue->name : NULL;
+		in.header = r->header;
+	} else {
+		const ic_sws_req_t	*r = (const void *)msg;
+
+		in.ns = r->namespace_;
+		in.workflow_id = r->workflow_id;
+		in.workflow_type = r->workflow_type ? r->workflow_type->name :
+		    NULL;
+		in.task_queue = r->task_queue ? r->task_queue->name : NULL;
+		in.header = r->header;
+	}
+	return in;
+}
+
+static void
+ic_start_decide(const char *path, const ProtobufCMessage *msg,
+    const char *peer, struct ic_req_out *out)
+{
+	struct authz_start_input	 in = ic_start_fields(msg);
+	struct authz_trust		 trust;
+	struct authz_ctx		 ctx;
+	struct authz_result		 r;
+
+	if (!authz_policy_select(ic.cf->authz, in.ns, in.task_queue)->
+	    require_warrant_on_start)
+		return;
+	memset(&trust, 0, sizeof(trust));
+	trust.roots = (const uint8_t (*)[AUTHZ_KEY_LEN])ic.cf->roots;
+	trust.nroots = ic.cf->nroots;
+	trust.srl = ic.cf->srl;
+	trust.generation = ic.cf->generation;
+	ctx.policies = ic.cf->authz;
+	ctx.trust = &trust;
+	ctx.cache = ic.cache;
+	ctx.dedup = NULL;
+	in.now_ms = ic_now_ms();
+	in.wire_ok = 1;		/* ic_unpack() checked the strings */
+	authz_decide_start(&ctx, &in, &r);
+	ic_audit_result(&r, "workflow_start", path, peer,
+	    r.decision == AUTHZ_DENY ? "refused" : "forwarded");
+	if (r.decision == AUTHZ_DENY) {
+		out->action = IC_REQ_DENY;
+		(void)snprintf(out->message, sizeof(out->message),
+		    "tenuo-sidecar: %.*s", IC_REASON_MAX - 16, r.message);
+	}
+	authz_result_free(&r);
+}
+
+void
+ic_start_request(const char *path, const struct gf_msg *m, const char *enc,
+    size_t max, const char *peer, struct ic_req_out *out)
+{
+	ProtobufCMessage	*msg;
+	struct audit_decision	 d;
+
+	memset(out, 0, sizeof(*out));
+	if (ic.cf == NULL || ic_unpack(strcmp(path,
+	    TN_M_START_WORKFLOW_EXECUTION) == 0 ? &IC_DESC_START_REQ :
+	    &IC_DESC_SWS_REQ, m, enc, max, &msg) == -1) {
+		memset(&d, 0, sizeof(d));
+		d.event = "workflow_start";
+		d.code = "request_malformed";
+		d.reason = "the start request cannot be read";
+		d.method = path;
+		d.attempt = d.chain_depth = d.latency_us = -1;
+		d.peer = peer;
+		ic_refuse(out, &d, d.reason);
+		return;
+	}
+	ic_start_decide(path, msg, peer, out);
+	protobuf_c_message_free_unpacked(msg, NULL);
+}
+
 /* --------------------------------------------------------- responses */
 
 static char *
@@ -604,7 +843,7 @@ ic_task(struct ic_task_ctx *c, authz_task_t *t, struct ic_resp_out *out)
 			out->ndeny++;
 		}
 	}
-	ic_audit_result(&r, c->method, c->peer, delivery);
+	ic_audit_result(&r, "activity_task", c->method, c->peer, delivery);
 	if (deliver && r.strip_tenuo_headers &&
 	    authz_strip_tenuo_headers(t) > 0)
 		c->changed = 1;

@@ -9,9 +9,22 @@
  * Methods (ic_classify()):
  *   PollActivityTaskQueue          request read for namespace and task
  *                                  queue; response: the task is decided
- *   RespondWorkflowTaskCompleted   request read for the namespace;
- *                                  response: every eager activity task is
- *                                  decided, denied ones leave the list
+ *   RespondWorkflowTaskCompleted   request read for the namespace (held
+ *                                  and decided when
+ *                                  block_local_activities = on: a
+ *                                  local-activity marker, lamarker.h, for
+ *                                  a type not in local_activity_allow, or
+ *                                  one that cannot be read, refuses it
+ *                                  PERMISSION_DENIED); response: every
+ *                                  eager activity task is decided, denied
+ *                                  ones leave the list
+ *   StartWorkflowExecution,
+ *   SignalWithStartWorkflowExecution
+ *                                  held and decided when some policy has
+ *                                  require_warrant_on_start = on
+ *                                  (authz_decide_start()): no verifiable
+ *                                  chain in the header refuses it
+ *                                  PERMISSION_DENIED
  *   RespondActivityTask{Completed,Failed,Canceled},
  *   RecordActivityTaskHeartbeat    request: the task token must be one
  *                                  the sidecar issued (tasktoken.h); the
@@ -52,7 +65,8 @@ enum ic_kind {
 	IC_POLL,		/* PollActivityTaskQueue */
 	IC_WFT_COMPLETED,	/* RespondWorkflowTaskCompleted */
 	IC_TOKEN,		/* Respond*, RecordActivityTaskHeartbeat */
-	IC_BY_ID		/* the *ById forms */
+	IC_BY_ID,		/* the *ById forms */
+	IC_START		/* StartWorkflowExecution, SignalWithStart... */
 };
 
 enum ic_kind	ic_classify(const char *path);
@@ -62,6 +76,12 @@ void	intercept_configure(struct config *cf);
 void	intercept_shutdown(void);
 /* Task tokens are wrapped on delivery (enforcement = enforce). */
 int	intercept_binding(void);
+/*
+ * 1 when a request of this kind is to be held whole and decided before
+ * it goes upstream: always for IC_TOKEN; IC_WFT_COMPLETED with
+ * block_local_activities on; IC_START when a policy checks starts.
+ */
+int	intercept_holds(enum ic_kind kind);
 
 /* ------------------------------------------------------------ requests */
 
@@ -94,6 +114,21 @@ void	ic_token_request(enum ic_kind kind, const char *path,
 	    const struct gf_msg *m, const char *grpc_encoding, size_t max,
 	    const char *peer, struct ic_req_out *out);
 void	ic_req_out_free(struct ic_req_out *out);
+
+/*
+ * A held RespondWorkflowTaskCompleted request (m NULL: it could not be
+ * read whole).  *ns gets its namespace (malloc'd, NULL when unknown).
+ * Writes an audit event per local-activity marker.  Under enforcement =
+ * audit-only a refusal is audited would_deny and the request forwarded.
+ */
+void	ic_wftc_request(const struct gf_msg *m, const char *grpc_encoding,
+	    size_t max, const char *peer, struct ic_req_out *out, char **ns);
+
+/* A held start request (IC_START; m NULL: unreadable).  Writes the audit
+ * event when its policy checks starts. */
+void	ic_start_request(const char *path, const struct gf_msg *m,
+	    const char *grpc_encoding, size_t max, const char *peer,
+	    struct ic_req_out *out);
 
 /* ----------------------------------------------------------- responses */
 

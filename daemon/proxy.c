@@ -876,7 +876,16 @@ px_ic_request(struct px_stream *s)
 		gf_reader_init(&s->gfq, px_ic_max(s));
 		gf_reader_init(&s->gfr, px_ic_max(s));
 		px_ic_tmpl(s);
-		return 0;
+		if (!intercept_holds(s->ic))
+			return 0;
+		s->flags |= S_IC_HOLD;	/* local-activity markers */
+		return 1;
+	case IC_START:
+		if (!intercept_holds(IC_START))
+			return 0;
+		gf_reader_init(&s->gfr, px_ic_max(s));
+		s->flags |= S_IC_HOLD;
+		return 1;
 	case IC_BY_ID:
 		ic_token_request(IC_BY_ID, s->path, NULL, NULL, 0,
 		    s->pair->peer, &out);
@@ -892,17 +901,55 @@ px_ic_request(struct px_stream *s)
 	return 0;
 }
 
+/* The decision on a held request, by kind. */
+static void
+px_ic_decide_held(struct px_stream *s, const struct gf_msg *m,
+    struct ic_req_out *out)
+{
+	char	*ns = NULL;
+
+	switch (s->ic) {
+	case IC_WFT_COMPLETED:
+		ic_wftc_request(m, s->req_enc, px_ic_max(s), s->pair->peer,
+		    out, &ns);
+		free(s->ic_ns);
+		s->ic_ns = ns;
+		/* the request was read whole: nothing to tap; the reader
+		   takes the response next */
+		s->tapped = 1;
+		gf_reader_free(&s->gfq);
+		gf_reader_free(&s->gfr);
+		break;
+	case IC_START:
+		ic_start_request(s->path, m, s->req_enc, px_ic_max(s),
+		    s->pair->peer, out);
+		break;
+	default:
+		ic_token_request(IC_TOKEN, s->path, m, s->req_enc,
+		    px_ic_max(s), s->pair->peer, out);
+		break;
+	}
+}
+
 /* The held request is complete: decide, then forward or refuse. */
 static void
 px_ic_request_end(struct px_stream *s)
 {
 	struct ic_req_out	 out;
+	const struct gf_msg	*m;
 	uint8_t			*raw;
 	size_t			 n;
 
 	s->flags &= ~(unsigned)S_IC_HOLD;
-	ic_token_request(IC_TOKEN, s->path, s->ic_bad || s->nheld != 1 ?
-	    NULL : &s->held, s->req_enc, px_ic_max(s), s->pair->peer, &out);
+	m = s->ic_bad || s->nheld != 1 ? NULL : &s->held;
+	px_ic_decide_held(s, m, &out);
+	if (out.action != IC_REQ_DENY && m == NULL) {
+		/* audit-only, but the bytes are not all here to forward */
+		ic_req_out_free(&out);
+		px_stream_error(s, 7, "tenuo-sidecar: the request cannot be "
+		    "read");
+		return;
+	}
 	if (out.action == IC_REQ_DENY) {
 		px_stream_error(s, 7, out.message);
 		return;

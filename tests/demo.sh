@@ -1,18 +1,29 @@
 #!/bin/sh
-# tests/demo.sh: a narrated tour of tenuoctl for an operator.
+# tests/demo.sh: what `make demo` runs, in two parts.
 #
-#   sh tests/demo.sh build/rel/tenuoctl        (what `make demo` runs)
+#   sh tests/demo.sh build/rel/tenuoctl [build/rel/tenuo-sidecar]
 #
-# A control plane issues a warrant for read_file under /data to an agent;
-# the agent narrows it to /data/reports for a worker; the worker proves
-# possession of its key and calls the tool.  The allowed call must come
-# out "allow" and the call for /etc/passwd "deny": the script exits 0 only
-# if both do.
+# Part 1, a narrated tour of tenuoctl: a control plane issues a warrant for
+# read_file under /data to an agent; the agent narrows it to /data/reports
+# for a worker; the worker proves possession of its key and calls the tool.
+# The allowed call must come out "allow" and the call for /etc/passwd
+# "deny".
+#
+# Part 2, the sidecar (tests/demo-sidecar.sh): a stand-in Temporal
+# frontend, tenuo-sidecar enforcing warrants from tenuoctl, a real
+# @temporalio/worker with file-reading activities; one read allowed, the
+# read of /etc/passwd denied at the sidecar, then `tenuoctl audit`.  The
+# sidecar defaults to tenuo-sidecar beside tenuoctl.
+#
+# Exits 0 only if both parts come out as expected.
 
 set -u
 
-T=${1:?usage: sh tests/demo.sh PATH/TO/tenuoctl}
+T=${1:?usage: sh tests/demo.sh PATH/TO/tenuoctl [PATH/TO/tenuo-sidecar]}
 case $T in /*) ;; *) T=$PWD/$T ;; esac
+S=${2:-$(dirname "$T")/tenuo-sidecar}
+case $S in /*) ;; *) S=$PWD/$S ;; esac
+HERE=$(cd "$(dirname "$0")" && pwd)
 D=$(mktemp -d "${TMPDIR:-/tmp}/tenuo-demo.XXXXXX") || exit 1
 trap 'rm -rf "$D"' EXIT
 trap 'exit 1' HUP INT TERM
@@ -20,6 +31,8 @@ trap 'exit 1' HUP INT TERM
 say() { printf '\n== %s\n' "$*"; }
 show() { printf '   $ %s\n' "$*"; }
 die() { printf '\ndemo FAILED: %s\n' "$*"; exit 1; }
+
+printf '######## Part 1: tenuoctl, warrants and decisions by hand\n'
 
 say "1. Keys: one for the control plane, one for the agent, one for a worker"
 show "tenuoctl keygen -o cp.key"
@@ -87,4 +100,13 @@ case $DENY in
 esac
 [ "$ok" -eq 1 ] || die "expected allow for q3.pdf and constraint_not_satisfied for /etc/passwd"
 echo "   /data/reports/q3.pdf: allowed; /etc/passwd: denied (constraint_not_satisfied)"
-echo "   demo OK"
+echo "   part 1 OK"
+
+printf '\n######## Part 2: tenuo-sidecar in front of a real Temporal worker\n'
+sh "$HERE/demo-sidecar.sh" "$T" "$S"
+rc=$?
+case $rc in
+0)	printf '\n######## demo OK (tenuoctl tour and sidecar)\n' ;;
+2)	die "the sidecar part cannot run here (see above; make e2e-deps, Node >= 20.3)" ;;
+*)	die "the sidecar part did not come out as expected (exit $rc)" ;;
+esac

@@ -1316,6 +1316,98 @@ START_TEST(test_authz_code_table)
 }
 END_TEST
 
+/* ------------------------------------------------- workflow starts */
+
+/* A start on queue "protected" with the given x-tenuo-warrant (or none). */
+static void
+start_decide(const uint8_t *w, size_t wlen, struct authz_result *r)
+{
+	Temporal__Api__Common__V1__Header h;
+	HEntry e, *ep = &e;
+	Temporal__Api__Common__V1__Payload p;
+	struct authz_start_input in;
+
+	temporal__api__common__v1__header__init(&h);
+	temporal__api__common__v1__header__fields_entry__init(&e);
+	temporal__api__common__v1__payload__init(&p);
+	p.data.data = (uint8_t *)(uintptr_t)w;
+	p.data.len = wlen;
+	e.key = U("x-tenuo-warrant");
+	e.value = &p;
+	h.n_fields = w != NULL ? 1 : 0;
+	h.fields = &ep;
+	memset(&in, 0, sizeof(in));
+	in.ns = "default";
+	in.task_queue = "protected";
+	in.workflow_id = "wf-1";
+	in.workflow_type = "FileAnalysis";
+	in.header = &h;
+	in.now_ms = NOW_MS;
+	in.wire_ok = 1;
+	authz_decide_start(&CTX, &in, r);
+}
+
+static void
+start_policy(const char *enforcement)
+{
+	static struct config_kv kv[3];
+	static struct config_policy p;
+
+	kv[0] = (struct config_kv){ U("task_queue"), U("protected"), 3 };
+	kv[1] = (struct config_kv){ U("require_warrant_on_start"), U("on"),
+	    4 };
+	kv[2] = (struct config_kv){ U("enforcement"), U(enforcement), 5 };
+	p = (struct config_policy){ U("starts"), 2, kv, 3 };
+	set_policies(&p, 1);
+	ck_assert_int_eq(authz_policies_start_checked(POL), 1);
+	ck_assert_int_eq(authz_policy_select(POL, "default", "protected")->
+	    require_warrant_on_start, 1);
+	ck_assert_int_eq(authz_policy_select(POL, "default", "open")->
+	    require_warrant_on_start, 0);
+}
+
+START_TEST(test_authz_start)
+{
+	struct minted w = mint(&CP, &HOLDER, NULL, 0x51, T0 + 86400, NULL);
+	struct minted x = mint(&OTHER, &HOLDER, NULL, 0x52, T0 + 86400, NULL);
+	struct minted e = mint(&CP, &HOLDER, NULL, 0x53, T0 + 1, NULL);
+	struct authz_result r;
+
+	ck_assert_int_eq(authz_policies_start_checked(POL), 0);
+	start_policy("enforce");
+	start_decide(w.env, w.len, &r);		/* chain to the root */
+	ck_assert_int_eq(r.decision, AUTHZ_ALLOW);
+	ck_assert_int_eq(r.has_chain, 1);
+	ck_assert_str_eq(r.workflow_type, "FileAnalysis");
+	authz_result_free(&r);
+	start_decide(NULL, 0, &r);		/* no warrant */
+	ck_assert_int_eq(r.decision, AUTHZ_DENY);
+	ck_assert_int_eq(r.code, AUTHZ_C_NO_WARRANT);
+	ck_assert_msg(strstr(r.message, "Workflow start denied") != NULL,
+	    "%s", r.message);
+	authz_result_free(&r);
+	start_decide(x.env, x.len, &r);		/* untrusted root */
+	ck_assert_int_eq(r.decision, AUTHZ_DENY);
+	ck_assert_int_eq(r.code, AUTHZ_C_UNTRUSTED_ROOT);
+	authz_result_free(&r);
+	start_decide(e.env, e.len, &r);		/* expired */
+	ck_assert_int_eq(r.decision, AUTHZ_DENY);
+	ck_assert_int_eq(r.code, AUTHZ_C_EXPIRED);
+	authz_result_free(&r);
+	start_decide((const uint8_t *)"\x83\x01", 2, &r);	/* garbage */
+	ck_assert_int_eq(r.decision, AUTHZ_DENY);
+	ck_assert_str_eq(authz_code_wire_type(r.code), "CHAIN_INVALID");
+	authz_result_free(&r);
+	start_policy("audit-only");
+	start_decide(NULL, 0, &r);
+	ck_assert_int_eq(r.decision, AUTHZ_WOULD_DENY);
+	authz_result_free(&r);
+	minted_free(&w);
+	minted_free(&x);
+	minted_free(&e);
+}
+END_TEST
+
 static Suite *
 authz_suite(void)
 {
@@ -1342,6 +1434,7 @@ authz_suite(void)
 	tcase_add_test(t, test_authz_dedup_replay);
 	tcase_add_test(t, test_authz_cache_hit_and_generation);
 	tcase_add_test(t, test_authz_audit_only);
+	tcase_add_test(t, test_authz_start);
 	tcase_add_test(t, test_authz_approval_required);
 	tcase_add_test(t, test_authz_policy_select);
 	tcase_add_test(t, test_authz_tool_map_used);

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "grpc_frame.h"
 #include "intercept.h"
+#include "lamarker.h"
 #include "tasktoken.h"
 
 #define ROOT "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
@@ -326,6 +327,273 @@ START_TEST(test_poll_audit_only)
 }
 END_TEST
 
+/* ------------------------------------------- local-activity markers */
+
+typedef Temporal__Api__Command__V1__RecordMarkerCommandAttributes marker_t;
+
+struct mk {
+	marker_t						a;
+	Temporal__Api__Command__V1__RecordMarkerCommandAttributes__DetailsEntry	e;
+	Temporal__Api__Command__V1__RecordMarkerCommandAttributes__DetailsEntry	*ep;
+	Temporal__Api__Common__V1__Payloads			ps;
+	Temporal__Api__Common__V1__Payload			p;
+	Temporal__Api__Common__V1__Payload			*pp;
+	Temporal__Api__Common__V1__Payload__MetadataEntry	m;
+	Temporal__Api__Common__V1__Payload__MetadataEntry	*mp;
+};
+
+/* A marker named name whose details["data"] is json (encoding enc). */
+static void
+mk_init(struct mk *k, const char *name, const char *enc, const char *json)
+{
+	temporal__api__command__v1__record_marker_command_attributes__init(
+	    &k->a);
+	temporal__api__command__v1__record_marker_command_attributes__details_entry__init(
+	    &k->e);
+	temporal__api__common__v1__payloads__init(&k->ps);
+	temporal__api__common__v1__payload__init(&k->p);
+	temporal__api__common__v1__payload__metadata_entry__init(&k->m);
+	k->m.key = (char *)(uintptr_t)"encoding";
+	k->m.value.data = (uint8_t *)(uintptr_t)enc;
+	k->m.value.len = strlen(enc);
+	k->mp = &k->m;
+	k->p.n_metadata = 1;
+	k->p.metadata = &k->mp;
+	k->p.data.data = (uint8_t *)(uintptr_t)json;
+	k->p.data.len = strlen(json);
+	k->pp = &k->p;
+	k->ps.n_payloads = 1;
+	k->ps.payloads = &k->pp;
+	k->e.key = (char *)(uintptr_t)LAM_DATA_KEY;
+	k->e.value = &k->ps;
+	k->ep = &k->e;
+	k->a.marker_name = (char *)(uintptr_t)name;
+	k->a.n_details = 1;
+	k->a.details = &k->ep;
+}
+
+/* sdk-core's LocalActivityMarkerData as serde_json writes it. */
+#define CORE_DATA(type) "{\"seq\":1,\"attempt\":1,\"activity_id\":\"1\"," \
+	"\"activity_type\":\"" type "\",\"complete_time\":{\"seconds\":" \
+	"1767225600,\"nanos\":5000},\"backoff\":null," \
+	"\"original_schedule_time\":{\"seconds\":1767225600,\"nanos\":0}}"
+/* The Go SDK's localActivityMarkerData through the JSON converter. */
+#define GO_DATA(type) "{\"ActivityID\":\"1\",\"ActivityType\":\"" type \
+	"\",\"ReplayTime\":\"2026-01-01T00:00:00Z\",\"Attempt\":1," \
+	"\"Backoff\":0}"
+
+START_TEST(test_lamarker_formats)
+{
+	struct mk	k;
+	char		type[LAM_TYPE_MAX], why[LAM_WHY_MAX];
+
+	mk_init(&k, LAM_NAME_CORE, "json/plain", CORE_DATA("read_file"));
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_FOUND);
+	ck_assert_str_eq(type, "read_file");
+	mk_init(&k, LAM_NAME_GO, "json/plain", GO_DATA("ReadFile"));
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_FOUND);
+	ck_assert_str_eq(type, "ReadFile");
+	/* other markers pass */
+	mk_init(&k, "core_patch", "json/plain", "{\"id\":\"p\"}");
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_OTHER);
+	ck_assert_int_eq(lam_marker_type(NULL, type, sizeof(type), why,
+	    sizeof(why)), LAM_OTHER);
+	/* the Go key in a core marker, and the reverse: unreadable */
+	mk_init(&k, LAM_NAME_CORE, "json/plain", GO_DATA("read_file"));
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_UNREADABLE);
+	mk_init(&k, LAM_NAME_GO, "json/plain", CORE_DATA("read_file"));
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_UNREADABLE);
+	/* a codec's encoding, JSON that is not, a repeated key, NUL */
+	mk_init(&k, LAM_NAME_CORE, "binary/encrypted", CORE_DATA("x"));
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_UNREADABLE);
+	ck_assert_ptr_nonnull(strstr(why, "json/plain"));
+	mk_init(&k, LAM_NAME_CORE, "json/plain", "{\"activity_type\":");
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_UNREADABLE);
+	mk_init(&k, LAM_NAME_CORE, "json/plain", "{\"activity_type\":\"a\","
+	    "\"activity_type\":\"b\"}");
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_UNREADABLE);
+	mk_init(&k, LAM_NAME_CORE, "json/plain", "{\"activity_type\":"
+	    "\"a\\u0000b\"}");
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_UNREADABLE);
+	mk_init(&k, LAM_NAME_CORE, "json/plain", "[\"read_file\"]");
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_UNREADABLE);
+	/* no data entry */
+	mk_init(&k, LAM_NAME_CORE, "json/plain", CORE_DATA("x"));
+	k.e.key = (char *)(uintptr_t)"result";
+	ck_assert_int_eq(lam_marker_type(&k.a, type, sizeof(type), why,
+	    sizeof(why)), LAM_UNREADABLE);
+}
+END_TEST
+
+/* A RespondWorkflowTaskCompletedRequest with one marker command. */
+static void
+wftc_msg(struct mk *k, struct gf_msg *out)
+{
+	Temporal__Api__Workflowservice__V1__RespondWorkflowTaskCompletedRequest r;
+	Temporal__Api__Command__V1__Command	c, *cp = &c;
+
+	temporal__api__workflowservice__v1__respond_workflow_task_completed_request__init(
+	    &r);
+	temporal__api__command__v1__command__init(&c);
+	c.command_type =
+	    TEMPORAL__API__ENUMS__V1__COMMAND_TYPE__COMMAND_TYPE_RECORD_MARKER;
+	c.attributes_case =
+	    TEMPORAL__API__COMMAND__V1__COMMAND__ATTRIBUTES_RECORD_MARKER_COMMAND_ATTRIBUTES;
+	c.record_marker_command_attributes = &k->a;
+	r.task_token.data = (uint8_t *)(uintptr_t)"wft";
+	r.task_token.len = 3;
+	r.namespace_ = (char *)(uintptr_t)"default";
+	r.n_commands = 1;
+	r.commands = &cp;
+	msg_of(&r.base, out);
+}
+
+static enum ic_req_action
+wftc_action(const char *name, const char *enc, const char *json)
+{
+	struct mk		 k;
+	struct gf_msg		 m;
+	struct ic_req_out	 out;
+	char			*ns = NULL;
+	enum ic_req_action	 a;
+
+	mk_init(&k, name, enc, json);
+	wftc_msg(&k, &m);
+	ic_wftc_request(&m, NULL, 1 << 20, "peer", &out, &ns);
+	ck_assert_str_eq(ns, "default");
+	a = out.action;
+	if (a == IC_REQ_DENY)
+		ck_assert_ptr_nonnull(strstr(out.message, "tenuo-sidecar"));
+	ic_req_out_free(&out);
+	free(ns);
+	free(m.data);
+	return a;
+}
+
+START_TEST(test_local_activity_blocked)
+{
+	struct ic_req_out	 out;
+	char			*ns = NULL;
+
+	(void)setup("block_local_activities = off\n");
+	ck_assert_int_eq(intercept_holds(IC_WFT_COMPLETED), 0);
+	ck_assert_int_eq(intercept_holds(IC_TOKEN), 1);
+	intercept_shutdown();
+	(void)setup("block_local_activities = on\n"
+	    "local_activity_allow = format_text, Lookup\n");
+	ck_assert_int_eq(intercept_holds(IC_WFT_COMPLETED), 1);
+	ck_assert_int_eq(wftc_action(LAM_NAME_CORE, "json/plain",
+	    CORE_DATA("read_file")), IC_REQ_DENY);
+	ck_assert_int_eq(wftc_action(LAM_NAME_CORE, "json/plain",
+	    CORE_DATA("format_text")), IC_REQ_FORWARD);
+	ck_assert_int_eq(wftc_action(LAM_NAME_GO, "json/plain",
+	    GO_DATA("ReadFile")), IC_REQ_DENY);
+	ck_assert_int_eq(wftc_action(LAM_NAME_GO, "json/plain",
+	    GO_DATA("Lookup")), IC_REQ_FORWARD);
+	ck_assert_int_eq(wftc_action(LAM_NAME_CORE, "binary/encrypted",
+	    CORE_DATA("format_text")), IC_REQ_DENY);	/* fail closed */
+	ck_assert_int_eq(wftc_action("core_patch", "json/plain", "{}"),
+	    IC_REQ_FORWARD);
+	/* unreadable request */
+	ic_wftc_request(NULL, NULL, 1 << 20, "peer", &out, &ns);
+	ck_assert_int_eq(out.action, IC_REQ_DENY);
+	ck_assert_ptr_null(ns);
+	ic_req_out_free(&out);
+	intercept_shutdown();
+	/* audit-only: noted, forwarded */
+	(void)setup("enforcement = audit-only\nblock_local_activities = on\n");
+	ck_assert_int_eq(wftc_action(LAM_NAME_CORE, "json/plain",
+	    CORE_DATA("read_file")), IC_REQ_FORWARD);
+	intercept_shutdown();
+}
+END_TEST
+
+/* ------------------------------------------------------ workflow starts */
+
+static void
+start_msg(const char *path, const char *queue, struct gf_msg *out)
+{
+	Temporal__Api__Workflowservice__V1__StartWorkflowExecutionRequest	s;
+	Temporal__Api__Workflowservice__V1__SignalWithStartWorkflowExecutionRequest w;
+	Temporal__Api__Taskqueue__V1__TaskQueue	tq;
+
+	temporal__api__taskqueue__v1__task_queue__init(&tq);
+	tq.name = (char *)(uintptr_t)queue;
+	if (strcmp(path, TN_M_START_WORKFLOW_EXECUTION) == 0) {
+		temporal__api__workflowservice__v1__start_workflow_execution_request__init(
+		    &s);
+		s.namespace_ = (char *)(uintptr_t)"default";
+		s.workflow_id = (char *)(uintptr_t)"wf-1";
+		s.task_queue = &tq;
+		msg_of(&s.base, out);
+		return;
+	}
+	temporal__api__workflowservice__v1__signal_with_start_workflow_execution_request__init(
+	    &w);
+	w.namespace_ = (char *)(uintptr_t)"default";
+	w.workflow_id = (char *)(uintptr_t)"wf-2";
+	w.signal_name = (char *)(uintptr_t)"go";
+	w.task_queue = &tq;
+	msg_of(&w.base, out);
+}
+
+static enum ic_req_action
+start_action(const char *path, const char *queue)
+{
+	struct gf_msg		m;
+	struct ic_req_out	out;
+	enum ic_req_action	a;
+
+	start_msg(path, queue, &m);
+	ic_start_request(path, &m, NULL, 1 << 20, "peer", &out);
+	a = out.action;
+	ic_req_out_free(&out);
+	free(m.data);
+	return a;
+}
+
+START_TEST(test_start_without_warrant)
+{
+	struct ic_req_out	out;
+
+	ck_assert_int_eq(ic_classify(TN_M_START_WORKFLOW_EXECUTION), IC_START);
+	ck_assert_int_eq(ic_classify(TN_M_SIGNAL_WITH_START_WORKFLOW_EXECUTION),
+	    IC_START);
+	(void)setup("");
+	ck_assert_int_eq(intercept_holds(IC_START), 0);
+	intercept_shutdown();
+	(void)setup("[policy protected]\ntask_queue = protected-*\n"
+	    "require_warrant_on_start = on\n");
+	ck_assert_int_eq(intercept_holds(IC_START), 1);
+	ck_assert_int_eq(start_action(TN_M_START_WORKFLOW_EXECUTION,
+	    "protected-a"), IC_REQ_DENY);
+	ck_assert_int_eq(start_action(TN_M_SIGNAL_WITH_START_WORKFLOW_EXECUTION,
+	    "protected-a"), IC_REQ_DENY);
+	ck_assert_int_eq(start_action(TN_M_START_WORKFLOW_EXECUTION,
+	    "open-queue"), IC_REQ_FORWARD);
+	ic_start_request(TN_M_START_WORKFLOW_EXECUTION, NULL, NULL, 1 << 20,
+	    "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_DENY);
+	ic_req_out_free(&out);
+	intercept_shutdown();
+	(void)setup("[policy protected]\ntask_queue = protected-*\n"
+	    "require_warrant_on_start = on\nenforcement = audit-only\n");
+	ck_assert_int_eq(start_action(TN_M_START_WORKFLOW_EXECUTION,
+	    "protected-a"), IC_REQ_FORWARD);
+	intercept_shutdown();
+}
+END_TEST
+
 static Suite *
 intercept_suite(void)
 {
@@ -338,6 +606,9 @@ intercept_suite(void)
 	tcase_add_test(tc, test_poll_denied);
 	tcase_add_test(tc, test_poll_allowed);
 	tcase_add_test(tc, test_poll_audit_only);
+	tcase_add_test(tc, test_lamarker_formats);
+	tcase_add_test(tc, test_local_activity_blocked);
+	tcase_add_test(tc, test_start_without_warrant);
 	suite_add_tcase(s, tc);
 	return s;
 }

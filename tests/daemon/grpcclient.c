@@ -341,6 +341,22 @@ details_has(struct call *k, const char *needle)
 	return r;
 }
 
+/* Like details_has, for any of the '|'-separated alternatives in needles. */
+static int
+details_has_any(struct call *k, const char *needles)
+{
+	char	 buf[256], *save = NULL, *tok;
+	int	 r = 0;
+
+	if (*needles == '\0')
+		return 1;
+	(void)snprintf(buf, sizeof(buf), "%s", needles);
+	for (tok = strtok_r(buf, "|", &save); tok != NULL && !r;
+	    tok = strtok_r(NULL, "|", &save))
+		r = details_has(k, tok);
+	return r;
+}
+
 static void
 md_free(grpc_metadata *m, size_t n)
 {
@@ -556,7 +572,7 @@ m_unavailable(const char *method, const char *name, const char *needle)
 	d = grpc_slice_to_c_string(k->details);
 	(void)printf("    (status %d: %s)\n", k->status, d);
 	check(k->status == GRPC_STATUS_UNAVAILABLE && details_has(k,
-	    "upstream") && details_has(k, needle), name,
+	    "upstream") && details_has_any(k, needle), name,
 	    "status %d, message \"%s\", expected \"%s\" in it", k->status, d,
 	    needle);
 	gpr_free(d);

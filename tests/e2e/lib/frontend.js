@@ -368,6 +368,11 @@ class Frontend {
           if (w.done)
             return;
           w.done = true;
+          // What the poll was answered with, kept for the tests: grpc-js
+          // sets call.cancelled once the stream closes, even after a
+          // normal answer, so "answered" cannot be read off the call.
+          w.carried = resp && resp.task_token && resp.task_token.length > 0 ?
+            Buffer.from(resp.task_token).toString('hex') : null;
           clearTimeout(w.timer);
           cb(null, resp);
         },

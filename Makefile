@@ -5,6 +5,7 @@
 #   make test           deps + build + every suite        (SANITIZE=1: ASan+UBSan)
 #   make demo           the main job, end to end
 #   make bench          benchmarks, results in bench/RESULTS.md
+#   make bench-smoke    each benchmark once at tiny sizes (checks they run)
 #   make fuzz           libFuzzer targets for a short, bounded run
 #   make install        PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -167,6 +168,12 @@ $(B)/bench/%: $(B)/bench/%.o $(LIBTENUO)
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BIN) SANITIZE=0
 	@sh bench/run.sh $(BENCH_BIN)
+
+# Checks that every benchmark runs (tiny sizes); never asserts speed.
+.PHONY: bench-smoke
+bench-smoke: deps
+	@$(MAKE) --no-print-directory $(BENCH_BIN) SANITIZE=0
+	@BENCH_SMOKE=1 sh bench/run.sh $(BENCH_BIN)
 
 # ---------------------------------------------------------------- fuzz
 fuzz: deps

@@ -66,6 +66,7 @@ static void	cf_max_message_bytes(struct cfparse *, const char *);
 static void	cf_shutdown_grace(struct cfparse *, const char *);
 static void	cf_keepalive(struct cfparse *, const char *);
 static void	cf_keepalive_timeout(struct cfparse *, const char *);
+static void	cf_orphan_drain(struct cfparse *, const char *);
 static void	cf_listen_cert(struct cfparse *, const char *);
 static void	cf_listen_key(struct cfparse *, const char *);
 static void	cf_listen_ca(struct cfparse *, const char *);
@@ -104,6 +105,7 @@ static const struct cfkey cfkeys[] = {
 	{ "shutdown_grace",		0, cf_shutdown_grace },
 	{ "upstream_keepalive",		0, cf_keepalive },
 	{ "upstream_keepalive_timeout",	0, cf_keepalive_timeout },
+	{ "orphan_drain_timeout",	0, cf_orphan_drain },
 	{ "listen_tls_cert_file",	0, cf_listen_cert },
 	{ "listen_tls_key_file",	0, cf_listen_key },
 	{ "listen_tls_client_ca_file",	0, cf_listen_ca },
@@ -675,6 +677,13 @@ cf_keepalive_timeout(struct cfparse *cp, const char *v)
 }
 
 static void
+cf_orphan_drain(struct cfparse *cp, const char *v)
+{
+	(void)cf_duration(cp, "orphan_drain_timeout", v, 0, 600 * 1000,
+	    &cp->cf->orphan_drain_ms);
+}
+
+static void
 cf_listen_cert(struct cfparse *cp, const char *v)
 {
 	if (cf_check_file(cp, "listen_tls_cert_file", v, 0) == 0)
@@ -1021,6 +1030,7 @@ cf_defaults(struct config *cf)
 	cf->shutdown_grace_ms = 30 * 1000;
 	cf->keepalive_ms = 30 * 1000;
 	cf->keepalive_timeout_ms = 20 * 1000;
+	cf->orphan_drain_ms = 10 * 1000;
 	cf->tls_handshake_timeout_ms = 10 * 1000;
 	cf->pop_clock = AUTHZ_POP_SCHEDULED;
 	cf->strip_tenuo_headers = 1;

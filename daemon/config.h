@@ -108,6 +108,8 @@ struct config {
 	uint64_t		 shutdown_grace_ms;
 	uint64_t		 keepalive_ms;	/* 0: no keepalive PINGs */
 	uint64_t		 keepalive_timeout_ms;
+	uint64_t		 orphan_drain_ms;	/* after the worker
+							   disconnects */
 	struct config_policy	*policies;
 	size_t			 npolicies;
 	/* enforcement (authz.h, intercept.h) */

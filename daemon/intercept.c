@@ -300,8 +300,29 @@ ic_audit_lost(const char *what, const char *ns, const char *peer,
 	d.attempt = d.chain_depth = d.latency_us = -1;
 	d.peer = peer;
 	audit_event_decision(&d);
+	metrics.tasks_lost++;
 	log_warnx("%s: task lost: %s: %s", peer != NULL ? peer : "-",
 	    what != NULL ? what : "?", why);
+}
+
+void
+ic_audit_undelivered(const char *what, const char *ns, const char *peer,
+    const char *why)
+{
+	struct audit_decision	d;
+
+	memset(&d, 0, sizeof(d));
+	d.event = "task_undelivered";
+	d.reason = why;
+	d.ns = ns;
+	d.activity_type = what;
+	d.attempt = d.chain_depth = d.latency_us = -1;
+	d.peer = peer;
+	d.delivery = "failed upstream (retryable)";
+	audit_event_decision(&d);
+	metrics.tasks_failed_undelivered++;
+	log_info("%s: %s: %s; failing it upstream (retryable)",
+	    peer != NULL ? peer : "-", what != NULL ? what : "?", why);
 }
 
 /* ------------------------------------------------------- plain bytes */

@@ -177,4 +177,11 @@ const char	*ic_identity(void);
 void	ic_audit_lost(const char *what, const char *ns, const char *peer,
 	    const char *why);
 
+/*
+ * A task the worker's stream (or connection) was gone for before
+ * delivery: its retryable failure is on its way upstream.
+ */
+void	ic_audit_undelivered(const char *what, const char *ns,
+	    const char *peer, const char *why);
+
 #endif /* INTERCEPT_H */

@@ -271,6 +271,20 @@ metrics_format(uint64_t audit_drops, int ready)
 	mb_counter(&b, "rpc_label_overflow_total", "counter",
 	    "RPCs not counted by method (too many distinct labels)",
 	    metrics.rpc_overflow);
+	mb_counter(&b, "connections_orphaned_total", "counter",
+	    "Worker connections closed while their upstream connection still "
+	    "had work (tasks arriving, failures to send)",
+	    metrics.conns_orphaned);
+	mb_counter(&b, "connections_orphaned", "gauge",
+	    "Upstream connections finishing the work of a closed worker "
+	    "connection", metrics.orphans_active);
+	mb_counter(&b, "tasks_failed_undelivered_total", "counter",
+	    "Activity tasks failed upstream as retryable because the worker's "
+	    "stream or connection was gone before delivery",
+	    metrics.tasks_failed_undelivered);
+	mb_counter(&b, "tasks_lost_total", "counter",
+	    "Activity tasks (or response messages) audited task_lost",
+	    metrics.tasks_lost);
 	mb_decisions(&b);
 	mb_printf(&b, "# HELP tenuo_sidecar_rpcs_total RPCs by method and "
 	    "grpc-status\n# TYPE tenuo_sidecar_rpcs_total counter\n");

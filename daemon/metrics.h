@@ -38,6 +38,11 @@ struct metrics {
 	uint64_t	reloads;
 	uint64_t	reload_failures;
 	uint64_t	rpc_overflow;
+	/* worker connections closed with work left upstream (proxy.c) */
+	uint64_t	conns_orphaned;
+	uint64_t	orphans_active;		/* gauge */
+	uint64_t	tasks_failed_undelivered;
+	uint64_t	tasks_lost;
 };
 
 extern struct metrics	metrics;

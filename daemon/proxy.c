@@ -202,22 +202,27 @@ struct px_pair {
 	unsigned		 backoff_ms;
 	char			 up_reason[PX_REASON_MAX];
 	int			 closing;
+	int			 orphan;	/* the worker is gone */
 	LIST_HEAD(, px_origin)	 origins;
 };
 
 static LIST_HEAD(, px_pair)	pairs = LIST_HEAD_INITIALIZER(pairs);
 static unsigned			npairs;
+static unsigned			norphans;
 static unsigned			nbackoff;
 static unsigned long		next_pair_id;
 
 static void	px_pair_flush(struct px_pair *);
-static void	px_pair_close(struct px_pair *);
+static void	px_pair_close(struct px_pair *, const char *);
+static void	px_pair_gone(struct px_pair *);
+static void	px_orphan_expired(struct px_pair *);
 static void	px_up_connect(struct px_pair *);
 static void	px_d_request(struct px_pair *, struct px_stream *);
 static void	px_stream_submit(struct px_stream *);
 static void	px_stream_fail(struct px_stream *, const char *);
 static void	px_origin_done(struct px_origin *, struct px_stream *);
 static void	px_undelivered_send(struct px_stream *, const char *);
+static void	px_undelivered_why(const struct px_stream *, char *, size_t);
 static void	px_u_response(struct px_stream *, int);
 
 /* --------------------------------------------------------------- helpers */
@@ -420,7 +425,7 @@ px_down_consume(struct px_stream *s, size_t n)
 {
 	nghttp2_session	*down = s->pair->down;
 
-	if (n == 0 || (s->flags & (S_IC_REQ_OUT | S_ORIGIN)))
+	if (n == 0 || down == NULL || (s->flags & (S_IC_REQ_OUT | S_ORIGIN)))
 		return;
 	if (!(s->flags & S_DOWN_CLOSED))
 		(void)nghttp2_session_consume(down, s->down_id, n);
@@ -587,6 +592,11 @@ px_stream_error(struct px_stream *s, int code, const char *msg)
 	char		st[12];
 
 	px_stream_unlink(s);
+	if (s->flags & S_IC_RESP) {	/* a task may have been on its way */
+		s->flags &= ~(unsigned)S_IC_RESP;
+		ic_audit_lost("response message", s->ic_ns, s->pair->peer,
+		    msg);
+	}
 	s->flags |= S_UP_DONE;
 	s->flags &= ~(unsigned)S_PENDING;
 	px_stream_drop_req(s);
@@ -852,8 +862,8 @@ px_undelivered_send(struct px_stream *s, const char *why)
 	if (u == NULL)
 		return;
 	for (i = 0; i < u->nundelivered; i++) {
-		log_info("%s: %s: %s; failing it upstream (retryable)",
-		    s->pair->peer, u->undelivered[i].what, why);
+		ic_audit_undelivered(u->undelivered[i].what, s->ic_ns,
+		    s->pair->peer, why);
 		px_origin_start(s, &u->undelivered[i]);
 	}
 	ic_resp_out_free(u);
@@ -1050,6 +1060,7 @@ px_ic_resp_msg(struct px_stream *s, const struct gf_msg *m)
 	struct ic_resp_out	*out;
 	uint8_t			*raw;
 	size_t			 i, n;
+	char			 why[PX_REASON_MAX];
 
 	if ((out = calloc(1, sizeof(*out))) == NULL)
 		fatal("calloc");
@@ -1069,7 +1080,8 @@ px_ic_resp_msg(struct px_stream *s, const struct gf_msg *m)
 	s->undelivered = out;
 	if (s->flags & S_DOWN_CLOSED) {
 		free(raw);
-		px_undelivered_send(s, "the worker's stream ended first");
+		px_undelivered_why(s, why, sizeof(why));
+		px_undelivered_send(s, why);
 		return;
 	}
 	if (px_pbuf_set(&s->resp, raw, n) == -1)
@@ -1369,21 +1381,30 @@ px_d_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 	return 0;
 }
 
-static int
-px_d_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
-    void *ud)
+/* Why the tasks of s cannot reach the worker (s is S_DOWN_CLOSED). */
+static void
+px_undelivered_why(const struct px_stream *s, char *why, size_t len)
 {
-	struct px_stream	*s;
+	(void)snprintf(why, len, "the worker's %s before the task was "
+	    "delivered", s->pair->orphan || s->pair->closing ?
+	    "connection closed" : "stream ended");
+}
 
-	(void)ud;
-	s = nghttp2_session_get_stream_user_data(sess, id);
-	if (s == NULL)
-		return 0;
+/*
+ * The worker's side of s is gone (its stream ended, or its connection
+ * closed): the tasks of a message on its way to the worker are failed
+ * upstream (retryable), a response already arriving is still read,
+ * decided and failed back (S_IC_RESP), and anything else still open
+ * upstream is cancelled.  s may be freed.
+ */
+static void
+px_stream_down_gone(struct px_stream *s, uint32_t code)
+{
+	char	why[PX_REASON_MAX];
+
 	s->flags |= S_DOWN_CLOSED;
-	if (code != NGHTTP2_NO_ERROR)
-		metrics.rst_from_downstream++;
-	px_undelivered_send(s, "the worker's stream ended before delivery");
-	/* A task on its way in is still read, decided and failed back. */
+	px_undelivered_why(s, why, sizeof(why));
+	px_undelivered_send(s, why);
 	if ((s->flags & S_UP_OPEN) && !(s->flags & S_IC_RESP)) {
 		(void)nghttp2_submit_rst_stream(s->up->sess, NGHTTP2_FLAG_NONE,
 		    s->up_id, code == NGHTTP2_NO_ERROR ? NGHTTP2_CANCEL :
@@ -1400,6 +1421,21 @@ px_d_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
 	if (!(s->flags & S_UP_OPEN))
 		s->flags |= S_UP_DONE;
 	px_stream_maybe_free(s);
+}
+
+static int
+px_d_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
+    void *ud)
+{
+	struct px_stream	*s;
+
+	(void)ud;
+	s = nghttp2_session_get_stream_user_data(sess, id);
+	if (s == NULL)
+		return 0;
+	if (code != NGHTTP2_NO_ERROR)
+		metrics.rst_from_downstream++;
+	px_stream_down_gone(s, code);
 	return 0;
 }
 
@@ -1524,6 +1560,18 @@ px_u_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
 	return px_data_chunk(sess, id, data, len, 0);
 }
 
+/* The frontend reset a response the sidecar was reading: audited. */
+static void
+px_ic_resp_reset(struct px_stream *s, uint32_t code)
+{
+	char	why[PX_REASON_MAX];
+
+	s->flags &= ~(unsigned)S_IC_RESP;
+	(void)snprintf(why, sizeof(why), "the frontend reset the stream "
+	    "(HTTP/2 error %u) before the response arrived whole", code);
+	ic_audit_lost("response message", s->ic_ns, s->pair->peer, why);
+}
+
 static int
 px_u_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
     void *ud)
@@ -1541,6 +1589,8 @@ px_u_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
 	}
 	down = s->pair->down;
 	px_stream_unlink(s);
+	if (s->flags & S_IC_RESP)	/* reset inside a task's response */
+		px_ic_resp_reset(s, code);
 	s->flags |= S_UP_DONE;
 	px_stream_drop_req(s);
 	if (!(s->flags & S_RESP_END) && !(s->flags & S_DOWN_CLOSED)) {
@@ -2057,7 +2107,7 @@ px_u_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		metrics.upstream_tls_failures++;
 		px_up_down(p, "TLS: handshake timed out", 0);
 	}
-	else if (p->ustate == UP_BACKOFF && !p->draining)
+	else if (p->ustate == UP_BACKOFF && (!p->draining || p->orphan))
 		px_up_connect(p);
 	px_pair_flush(p);
 }
@@ -2123,8 +2173,9 @@ px_watch(struct px_pair *p)
 {
 	struct px_up	*u;
 
-	px_watch_io(p->loop, &p->drd, &p->dwr,
-	    nghttp2_session_want_write(p->down), p->dtls);
+	if (p->down != NULL)
+		px_watch_io(p->loop, &p->drd, &p->dwr,
+		    nghttp2_session_want_write(p->down), p->dtls);
 	if (p->ustate == UP_CONNECTED)
 		px_watch_io(p->loop, &p->up->rd, &p->up->wr,
 		    nghttp2_session_want_write(p->up->sess), p->up->tls);
@@ -2164,6 +2215,13 @@ px_ups_send(struct px_pair *p)
 	}
 }
 
+/* Nothing left upstream for a closed worker connection. */
+static int
+px_orphan_idle(const struct px_pair *p)
+{
+	return LIST_EMPTY(&p->origins) && TAILQ_EMPTY(&p->streams);
+}
+
 static void
 px_pair_flush(struct px_pair *p)
 {
@@ -2172,15 +2230,22 @@ px_pair_flush(struct px_pair *p)
 	if (p->closing || (p->dtls != NULL && !p->dready))
 		return;
 	px_ups_send(p);
+	if (p->orphan) {
+		if (px_orphan_idle(p))
+			px_pair_close(p, NULL);
+		else
+			px_watch(p);
+		return;
+	}
 	if ((rv = nghttp2_session_send(p->down)) != 0) {
 		log_debug("%s: send: %s", p->peer, nghttp2_strerror(rv));
-		px_pair_close(p);
+		px_pair_gone(p);
 		return;
 	}
 	px_ups_send(p);
 	if (!nghttp2_session_want_read(p->down) &&
 	    !nghttp2_session_want_write(p->down)) {
-		px_pair_close(p);
+		px_pair_gone(p);
 		return;
 	}
 	px_watch(p);
@@ -2193,7 +2258,7 @@ px_d_handshake_failed(struct px_pair *p, const char *why)
 	log_warnx("%s: TLS handshake failed: %s", p->peer, why);
 	audit_event_conn("tls_handshake_failed", p->peer, p->cf->upstream,
 	    why);
-	px_pair_close(p);
+	px_pair_close(p, "the worker's TLS handshake failed");
 }
 
 /* Steps the worker's TLS handshake; when done, HTTP/2 and upstream go. */
@@ -2232,6 +2297,10 @@ px_d_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (p->orphan) {
+		px_orphan_expired(p);
+		return;
+	}
 	if (!p->draining) {
 		px_d_handshake_failed(p, "handshake timed out");
 		return;
@@ -2264,14 +2333,14 @@ px_d_readable(struct ev_loop *loop, ev_io *w, int revents)
 		if (n <= 0) {
 			log_debug("%s: %s", p->peer, n == PX_IO_EOF ?
 			    "closed" : why);
-			px_pair_close(p);
+			px_pair_gone(p);
 			return;
 		}
 		rv = nghttp2_session_mem_recv(p->down, buf, (size_t)n);
 		if (rv < 0) {
 			log_warnx("%s: %s", p->peer,
 			    nghttp2_strerror((int)rv));
-			px_pair_close(p);
+			px_pair_gone(p);
 			return;
 		}
 	}
@@ -2294,29 +2363,76 @@ px_d_writable(struct ev_loop *loop, ev_io *w, int revents)
 		px_pair_flush(p);
 }
 
+/*
+ * Audits as task_lost what p still had to do upstream: failures not yet
+ * sent, tasks not yet delivered, responses not yet read whole.  why says
+ * what ended it.
+ */
 static void
-px_pair_close(struct px_pair *p)
+px_pair_lost(struct px_pair *p, const char *why)
+{
+	struct px_origin	*o;
+	struct px_stream	*s;
+	char			 msg[PX_REASON_MAX * 2 + 128];
+	size_t			 i;
+
+	LIST_FOREACH(o, &p->origins, entry) {
+		(void)snprintf(msg, sizeof(msg), "%s before the task was "
+		    "failed upstream%s%s%s", why, o->why[0] != '\0' ?
+		    " (last attempt: " : "", o->why, o->why[0] != '\0' ?
+		    ")" : "");
+		ic_audit_lost(o->u.what, o->ns, p->peer, msg);
+	}
+	TAILQ_FOREACH(s, &p->streams, entry) {
+		(void)snprintf(msg, sizeof(msg), "%s before the task was "
+		    "delivered", why);
+		for (i = 0; s->undelivered != NULL &&
+		    i < s->undelivered->nundelivered; i++)
+			ic_audit_lost(s->undelivered->undelivered[i].what,
+			    s->ic_ns, p->peer, msg);
+		if (!(s->flags & S_IC_RESP))
+			continue;
+		(void)snprintf(msg, sizeof(msg), "%s before the response "
+		    "arrived whole", why);
+		ic_audit_lost("response message", s->ic_ns, p->peer, msg);
+	}
+}
+
+/* Closes the worker's side: socket, TLS, HTTP/2 session. */
+static void
+px_d_close(struct px_pair *p)
+{
+	ev_io_stop(p->loop, &p->drd);
+	ev_io_stop(p->loop, &p->dwr);
+	ev_timer_stop(p->loop, &p->dtimer);
+	nghttp2_session_del(p->down);
+	p->down = NULL;
+	tls_conn_free(p->dtls);
+	p->dtls = NULL;
+	(void)close(p->dfd);
+	p->dfd = -1;
+	log_debug("%s: connection closed", p->peer);
+	audit_event_conn("connection_closed", p->peer, p->cf->upstream, NULL);
+}
+
+/*
+ * Frees p and everything it holds now.  why (NULL when p has nothing
+ * left to do) is why the work still open is lost: it is audited.
+ */
+static void
+px_pair_close(struct px_pair *p, const char *why)
 {
 	struct px_stream	*s;
 	struct px_up		*u;
 	struct px_origin	*o;
-	size_t			 i;
 
 	if (p->closing)
 		return;
 	p->closing = 1;
-	while ((o = LIST_FIRST(&p->origins)) != NULL) {
-		ic_audit_lost(o->u.what, o->ns, p->peer, "the worker's "
-		    "connection closed before the task was failed upstream");
+	if (why != NULL)
+		px_pair_lost(p, why);
+	while ((o = LIST_FIRST(&p->origins)) != NULL)
 		px_origin_free(o);
-	}
-	TAILQ_FOREACH(s, &p->streams, entry) {
-		for (i = 0; s->undelivered != NULL &&
-		    i < s->undelivered->nundelivered; i++)
-			ic_audit_lost(s->undelivered->undelivered[i].what,
-			    s->ic_ns, p->peer, "the worker's connection closed "
-			    "before the task was delivered");
-	}
 	px_up_stop(p);
 	while ((u = LIST_FIRST(&p->old)) != NULL) {
 		LIST_REMOVE(u, entry);
@@ -2324,19 +2440,95 @@ px_pair_close(struct px_pair *p)
 	}
 	while ((s = TAILQ_FIRST(&p->streams)) != NULL)
 		px_stream_free(s);
-	ev_io_stop(p->loop, &p->drd);
-	ev_io_stop(p->loop, &p->dwr);
 	ev_timer_stop(p->loop, &p->dtimer);
-	nghttp2_session_del(p->down);
-	tls_conn_free(p->dtls);
-	(void)close(p->dfd);
+	if (p->orphan) {
+		norphans--;
+		metrics.orphans_active--;
+		log_debug("%s: upstream work of the closed connection over",
+		    p->peer);
+	} else {
+		px_d_close(p);
+		npairs--;
+		metrics.conns_active--;
+	}
 	LIST_REMOVE(p, entry);
-	npairs--;
-	metrics.conns_active--;
-	log_debug("%s: connection closed", p->peer);
-	audit_event_conn("connection_closed", p->peer, p->cf->upstream, NULL);
 	config_unref(p->cf);
 	free(p);
+}
+
+/* orphan_drain_timeout is over: what is left is lost. */
+static void
+px_orphan_expired(struct px_pair *p)
+{
+	char	why[PX_REASON_MAX];
+
+	(void)snprintf(why, sizeof(why), "the worker's connection closed and "
+	    "orphan_drain_timeout (%llu ms) ran out",
+	    (unsigned long long)p->cf->orphan_drain_ms);
+	px_pair_close(p, why);
+}
+
+/* Work p still has upstream for a worker that is gone. */
+static int
+px_orphan_busy(const struct px_pair *p)
+{
+	const struct px_stream	*s;
+
+	if (!LIST_EMPTY(&p->origins))
+		return 1;
+	TAILQ_FOREACH(s, &p->streams, entry)
+		if (s->flags & S_IC_RESP)
+			return 1;
+	return 0;
+}
+
+/*
+ * The worker's connection ended.  Each stream ends as a reset would end
+ * it (px_stream_down_gone()): long polls still waiting and pass-through
+ * calls are cancelled upstream, tasks not yet delivered are failed
+ * upstream as retryable.  The upstream connection stays, without the
+ * worker, while responses already arriving are read, decided and failed
+ * back and while failures are being sent (with their retries), for at
+ * most orphan_drain_timeout; with nothing left it closes at once.
+ */
+static void
+px_pair_gone(struct px_pair *p)
+{
+	struct px_stream	*s, *next;
+	char			 why[PX_REASON_MAX];
+
+	if (p->closing || p->orphan)
+		return;
+	p->orphan = 1;
+	for (s = TAILQ_FIRST(&p->streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (!(s->flags & S_DOWN_CLOSED))
+			px_stream_down_gone(s, NGHTTP2_CANCEL);
+	}
+	px_d_close(p);
+	npairs--;
+	metrics.conns_active--;
+	norphans++;
+	metrics.orphans_active++;
+	if (px_orphan_busy(p)) {
+		metrics.conns_orphaned++;
+		if (norphans > PX_MAX_ORPHANS || p->cf->orphan_drain_ms == 0) {
+			(void)snprintf(why, sizeof(why), "the worker's "
+			    "connection closed (%s)", p->cf->orphan_drain_ms ==
+			    0 ? "orphan_drain_timeout is 0" : "too many closed "
+			    "connections still finishing their work");
+			px_pair_close(p, why);
+			return;
+		}
+		log_info("%s: worker connection closed: finishing its tasks "
+		    "upstream for up to %llu ms", p->peer,
+		    (unsigned long long)p->cf->orphan_drain_ms);
+	}
+	/* not busy: the cancels go out, then it closes (bounded all the
+	   same, should the frontend not read them) */
+	ev_timer_set(&p->dtimer, (double)p->cf->orphan_drain_ms / 1000.0, 0.);
+	ev_timer_start(p->loop, &p->dtimer);
+	px_pair_flush(p);
 }
 
 /* The pair's sessions and TLS; -1 (logged) when one cannot be made. */
@@ -2429,8 +2621,10 @@ px_drain_all(void)
 
 	for (p = LIST_FIRST(&pairs); p != NULL; p = next) {
 		next = LIST_NEXT(p, entry);
+		if (p->orphan)		/* no worker to tell */
+			continue;
 		if (p->dtls != NULL && !p->dready) {	/* no stream yet */
-			px_pair_close(p);
+			px_pair_close(p, "the sidecar is stopping");
 			continue;
 		}
 		p->draining = 1;
@@ -2446,11 +2640,12 @@ void
 px_close_all(void)
 {
 	while (!LIST_EMPTY(&pairs))
-		px_pair_close(LIST_FIRST(&pairs));
+		px_pair_close(LIST_FIRST(&pairs), "the sidecar stopped "
+		    "(shutdown_grace over)");
 }
 
 unsigned
 px_pair_count(void)
 {
-	return npairs;
+	return npairs + norphans;
 }

@@ -19,6 +19,16 @@
  * upstream handshake is an upstream failure like a refused connect
  * (streams end UNAVAILABLE naming the TLS problem, then backoff).
  *
+ * Worker disconnect: when the worker's connection closes, the pair's
+ * upstream connection stays (an "orphan", without the worker) only while
+ * it has work: PollActivityTaskQueue responses already arriving are read,
+ * decided and failed upstream as retryable instead of delivered, and
+ * RespondActivityTaskFailed calls the sidecar still has to make finish
+ * with their retries; long polls still waiting and pass-through calls
+ * are cancelled (RST_STREAM CANCEL).  orphan_drain_timeout bounds it in
+ * time and PX_MAX_ORPHANS in number; what is left then is audited
+ * task_lost with why.
+ *
  * Ownership: px_pair_new() takes the accepted fd; pairs free themselves
  * when both sides are done.  The pair holds a config reference.
  */
@@ -41,6 +51,9 @@
 #define PX_REPLAY_MAX		(16 * 1024)	/* request bytes kept for a
 						   resend after GOAWAY */
 #define PX_DRAIN_NOTICE_S	1.0	/* shutdown notice to final GOAWAY */
+#define PX_MAX_ORPHANS		PX_MAX_CONNS	/* closed worker connections
+						   whose upstream still has
+						   work (orphan_drain_timeout) */
 
 /*
  * Takes fd (accepted, nonblocking); peer is a printable address.  tls:
@@ -59,7 +72,10 @@ void	px_drain_all(void);
 /* Closes every connection now (end of shutdown_grace). */
 void	px_close_all(void);
 
-/* Open downstream connections. */
+/*
+ * Open downstream connections, plus the upstream connections still
+ * finishing the work of a closed one (shutdown waits for both).
+ */
 unsigned	px_pair_count(void);
 
 #endif /* PROXY_H */

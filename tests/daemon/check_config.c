@@ -143,6 +143,7 @@ START_TEST(test_config_good_full)
 	ck_assert_uint_eq(cf->max_message_bytes, 134217728);
 	ck_assert_uint_eq(cf->shutdown_grace_ms, 30000);
 	ck_assert_uint_eq(cf->keepalive_ms, 30000);
+	ck_assert_uint_eq(cf->orphan_drain_ms, 2500);
 	ck_assert_uint_eq(cf->npolicies, 1);
 	ck_assert_str_eq(cf->policies[0].name, "payments");
 	ck_assert_uint_eq(cf->policies[0].nkv, 3);
@@ -184,6 +185,7 @@ START_TEST(test_config_good_defaults)
 	ck_assert_ptr_null(cf->admin_listen);
 	ck_assert_uint_eq(cf->max_message_bytes, 134217728);
 	ck_assert_uint_eq(cf->shutdown_grace_ms, 30000);
+	ck_assert_uint_eq(cf->orphan_drain_ms, 10000);
 	ck_assert_int_eq(cf->pop_clock, AUTHZ_POP_SCHEDULED);
 	ck_assert_int_eq(cf->strip_tenuo_headers, 1);
 	ck_assert_int_eq(cf->redact_args, 1);

@@ -19,6 +19,7 @@
 #include "grpc_frame.h"
 #include "intercept.h"
 #include "lamarker.h"
+#include "metrics.h"
 #include "tasktoken.h"
 
 #define ROOT "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
@@ -258,6 +259,51 @@ START_TEST(test_poll_denied)
 	ck_assert_int_eq(f->failure->application_failure_info->non_retryable,
 	    1);
 	protobuf_c_message_free_unpacked(&f->base, NULL);
+	ic_resp_out_free(&out);
+	free(m.data);
+	intercept_shutdown();
+}
+END_TEST
+
+/*
+ * An allowed task carries the failure sent should the worker be gone
+ * before delivery (its stream reset, or its connection closed): the
+ * frontend's own token, our identity, retryable.  Sending it is counted.
+ */
+START_TEST(test_poll_undelivered_failure)
+{
+	struct gf_msg		 m;
+	struct ic_resp_out	 out;
+	failed_t		*f;
+
+	(void)setup("require_warrant = off\n");
+	metrics_reset();
+	task_msg(&m);
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_uint_eq(out.ndeny, 0);
+	ck_assert_uint_eq(out.nundelivered, 1);
+	ck_assert_ptr_nonnull(strstr(out.undelivered[0].what, "activity a1"));
+	f = (failed_t *)protobuf_c_message_unpack(
+	    &temporal__api__workflowservice__v1__respond_activity_task_failed_request__descriptor,
+	    NULL, out.undelivered[0].len, out.undelivered[0].body);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_mem_eq(f->task_token.data, TOKEN, strlen(TOKEN));
+	ck_assert_uint_eq(f->task_token.len, strlen(TOKEN));
+	ck_assert_str_eq(f->namespace_, "default");
+	ck_assert_str_eq(f->identity, ic_identity());
+	ck_assert_int_eq(strncmp(f->identity, "tenuo-sidecar@", 14), 0);
+	ck_assert_ptr_nonnull(f->failure);
+	ck_assert_ptr_nonnull(f->failure->application_failure_info);
+	ck_assert_int_eq(f->failure->application_failure_info->non_retryable,
+	    0);
+	protobuf_c_message_free_unpacked(&f->base, NULL);
+	ic_audit_undelivered(out.undelivered[0].what, "default", "peer",
+	    "the worker's connection closed before the task was delivered");
+	ck_assert_uint_eq(metrics.tasks_failed_undelivered, 1);
+	ck_assert_uint_eq(metrics.tasks_lost, 0);
+	ic_audit_lost(out.undelivered[0].what, "default", "peer",
+	    "orphan_drain_timeout (10 ms) ran out");
+	ck_assert_uint_eq(metrics.tasks_lost, 1);
 	ic_resp_out_free(&out);
 	free(m.data);
 	intercept_shutdown();
@@ -605,6 +651,7 @@ intercept_suite(void)
 	tcase_add_test(tc, test_token_refused);
 	tcase_add_test(tc, test_poll_denied);
 	tcase_add_test(tc, test_poll_allowed);
+	tcase_add_test(tc, test_poll_undelivered_failure);
 	tcase_add_test(tc, test_poll_audit_only);
 	tcase_add_test(tc, test_lamarker_formats);
 	tcase_add_test(tc, test_local_activity_blocked);

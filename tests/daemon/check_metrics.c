@@ -50,6 +50,26 @@ START_TEST(test_metrics_decisions_by_code)
 }
 END_TEST
 
+/* Worker disconnects: tasks failed back as undelivered, orphans, losses. */
+START_TEST(test_metrics_orphan_counters)
+{
+	char *t;
+
+	metrics_reset();
+	metrics.conns_orphaned = 2;
+	metrics.orphans_active = 1;
+	metrics.tasks_failed_undelivered = 3;
+	metrics.tasks_lost = 4;
+	ck_assert_ptr_nonnull(t = metrics_format(0, 1));
+	ck_assert_msg(has_line(t, "tenuo_sidecar_connections_orphaned_total 2"),
+	    "%s", t);
+	ck_assert(has_line(t, "tenuo_sidecar_connections_orphaned 1"));
+	ck_assert(has_line(t, "tenuo_sidecar_tasks_failed_undelivered_total 3"));
+	ck_assert(has_line(t, "tenuo_sidecar_tasks_lost_total 4"));
+	free(t);
+}
+END_TEST
+
 START_TEST(test_metrics_latency_histogram_cumulative)
 {
 	char *t;
@@ -108,6 +128,7 @@ main(void)
 	int nfail;
 
 	tcase_add_test(tc, test_metrics_decisions_by_code);
+	tcase_add_test(tc, test_metrics_orphan_counters);
 	tcase_add_test(tc, test_metrics_latency_histogram_cumulative);
 	tcase_add_test(tc, test_metrics_label_table_bounded);
 	suite_add_tcase(s, tc);

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "dedup.h"
 #include "log.h"
+#include "route.h"
 #include "tasktoken.h"
 #include "tls.h"
 
@@ -83,6 +84,7 @@ static void	cf_dedup_ttl(struct cfparse *, const char *);
 static void	cf_allow_by_id(struct cfparse *, const char *);
 static void	cf_block_local(struct cfparse *, const char *);
 static void	cf_local_allow(struct cfparse *, const char *);
+static void	cf_allow_service(struct cfparse *, const char *);
 
 static const struct cfkey cfkeys[] = {
 	{ "listen",			1, cf_listen },
@@ -122,6 +124,7 @@ static const struct cfkey cfkeys[] = {
 	{ "allow_by_id",		0, cf_allow_by_id },
 	{ "block_local_activities",	0, cf_block_local },
 	{ "local_activity_allow",	1, cf_local_allow },
+	{ "allow_service",		1, cf_allow_service },
 };
 #define CFKEYS_N	(sizeof(cfkeys) / sizeof(cfkeys[0]))
 _Static_assert(CFKEYS_N <= sizeof(((struct cfparse *)0)->seen) /
@@ -834,6 +837,41 @@ cf_local_allow(struct cfparse *cp, const char *v)
 	free(copy);
 }
 
+/*
+ * One more gRPC service to forward (route.h): a dotted identifier, not
+ * one passed already, repeatable.
+ */
+static void
+cf_allow_service(struct cfparse *cp, const char *v)
+{
+	struct config	*cf = cp->cf;
+	char		**n;
+	size_t		 i;
+
+	if (!route_service_ok(v)) {
+		cf_err(cp, "allow_service: \"%.64s\" is not a service name "
+		    "(package.Service, at most %d bytes)", v,
+		    ROUTE_SERVICE_MAX);
+		return;
+	}
+	for (i = 0; i < cf->nallow_service; i++)
+		if (strcmp(cf->allow_service[i], v) == 0) {
+			cf_err(cp, "allow_service: %s given twice", v);
+			return;
+		}
+	if (cf->nallow_service == CONFIG_ALLOW_SERVICE_MAX) {
+		cf_err(cp, "allow_service: too many services (max %d)",
+		    CONFIG_ALLOW_SERVICE_MAX);
+		return;
+	}
+	n = reallocarray(cf->allow_service, cf->nallow_service + 1,
+	    sizeof(*n));
+	if (n == NULL)
+		fatal("reallocarray");
+	cf->allow_service = n;
+	n[cf->nallow_service++] = cf_strdup(v);
+}
+
 /* ------------------------------------------------------------- parsing */
 
 static char *
@@ -1404,6 +1442,9 @@ config_unref(struct config *cf)
 	for (i = 0; i < cf->nlocal_allow; i++)
 		free(cf->local_allow[i]);
 	free(cf->local_allow);
+	for (i = 0; i < cf->nallow_service; i++)
+		free(cf->allow_service[i]);
+	free(cf->allow_service);
 	explicit_bzero(cf->tt_cur, sizeof(cf->tt_cur));
 	explicit_bzero(cf->tt_prev, sizeof(cf->tt_prev));
 	free(cf);

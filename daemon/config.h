@@ -39,6 +39,7 @@
 #define CONFIG_POLICY_KEYS_MAX	64
 #define CONFIG_KEYFILE_MAX	(1024 * 1024)
 #define CONFIG_LOCAL_ALLOW_MAX	256
+#define CONFIG_ALLOW_SERVICE_MAX	32
 #define CONFIG_TASK_TOKEN_KEY_DIR	"/var/lib/tenuo-sidecar"
 #define CONFIG_TASK_TOKEN_KEY_FILE	CONFIG_TASK_TOKEN_KEY_DIR "/task-token.key"
 
@@ -124,6 +125,8 @@ struct config {
 	int			 block_local_activities;	/* off */
 	char			**local_allow;
 	size_t			 nlocal_allow;
+	char			**allow_service;	/* route.h */
+	size_t			 nallow_service;
 	struct authz_policies	*authz;	/* built from policies + globals */
 	uint64_t		 generation;	/* trust generation, per load */
 	char			*task_token_key_file;	/* NULL: ephemeral */

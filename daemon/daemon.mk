@@ -28,7 +28,9 @@ DTEST_CHECK_SRC := $(sort $(wildcard $(DTEST_DIR)/check_*.c))
 DTEST_CHECK_BIN := $(DTEST_CHECK_SRC:$(DTEST_DIR)/%.c=$(B)/tests/daemon/%)
 DTEST_BACKEND := $(B)/tests/daemon/h2backend
 DTEST_CLIENT := $(B)/tests/daemon/grpcclient
-DTEST_BINS := $(DTEST_CHECK_BIN) $(DTEST_BACKEND) $(DTEST_CLIENT)
+DTEST_RAW := $(B)/tests/daemon/h2raw
+DTEST_BINS := $(DTEST_CHECK_BIN) $(DTEST_BACKEND) $(DTEST_CLIENT) \
+    $(DTEST_RAW)
 
 .PHONY: daemon-all daemon-install test-daemon-unit test-daemon-int
 daemon-all: $(SIDECAR) $(DTEST_BINS)
@@ -69,15 +71,25 @@ $(B)/tests/daemon/grpcclient.o: $(DTEST_DIR)/grpcclient.c
 $(DTEST_CLIENT): $(B)/tests/daemon/grpcclient.o
 	$(CC) $(LDFLAGS_BASE) -o $@ $< $(GRPC_LIBS)
 
+# The raw client: sends exactly the frames a routing case asks for.
+$(B)/tests/daemon/h2raw.o: $(DTEST_DIR)/h2raw.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) -D_GNU_SOURCE $(NGHTTP2_CFLAGS) -c -o $@ $<
+
+$(DTEST_RAW): $(B)/tests/daemon/h2raw.o
+	$(CC) $(LDFLAGS_BASE) -o $@ $< $(NGHTTP2_LIBS)
+
 test-daemon-unit: $(DTEST_CHECK_BIN)
 	@sh $(DTEST_DIR)/run-unit.sh $(DTEST_CHECK_BIN)
 
 # run-int.sh: h2c; run-tls.sh: TLS on both sides (throwaway certificates);
-# run-scale.sh: long polls by the thousand, SIGHUP under load, keepalive.
-test-daemon-int: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT)
-	@rc=0; for t in run-int.sh run-tls.sh run-scale.sh; do \
+# run-scale.sh: long polls by the thousand, SIGHUP under load, keepalive;
+# run-route.sh: fail-closed routing with a raw HTTP/2 client (route.h).
+test-daemon-int: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT) $(DTEST_RAW)
+	@rc=0; for t in run-int.sh run-tls.sh run-scale.sh run-route.sh; do \
 	    SIDECAR=$(SIDECAR) BACKEND=$(DTEST_BACKEND) SANITIZE=$(SANITIZE) \
-	    CLIENT=$(DTEST_CLIENT) sh $(DTEST_DIR)/$$t || rc=1; \
+	    CLIENT=$(DTEST_CLIENT) RAW=$(DTEST_RAW) \
+	    sh $(DTEST_DIR)/$$t || rc=1; \
 	done; exit $$rc
 
 TEST_RUNS += test-daemon-unit test-daemon-int
@@ -98,4 +110,5 @@ daemon-install: $(SIDECAR)
 	    $(DESTDIR)/etc/logrotate.d/tenuo-sidecar
 
 -include $(DAEMON_OBJ:.o=.d) $(DTEST_CHECK_BIN:%=%.d) \
-    $(B)/tests/daemon/h2backend.d $(B)/tests/daemon/grpcclient.d
+    $(B)/tests/daemon/h2backend.d $(B)/tests/daemon/grpcclient.d \
+    $(B)/tests/daemon/h2raw.d

@@ -258,6 +258,9 @@ metrics_format(uint64_t audit_drops, int ready)
 	mb_counter(&b, "unavailable_total", "counter",
 	    "Streams answered UNAVAILABLE by the sidecar",
 	    metrics.unavailable_sent);
+	mb_counter(&b, "requests_refused_total", "counter",
+	    "Requests refused unforwarded: not a canonical gRPC request of "
+	    "a passed service", metrics.route_refused);
 	mb_counter(&b, "rst_from_downstream_total", "counter",
 	    "Streams reset by the worker", metrics.rst_from_downstream);
 	mb_counter(&b, "rst_from_upstream_total", "counter",

@@ -33,6 +33,7 @@ struct metrics {
 	uint64_t	upstream_tls_failures;
 	uint64_t	downstream_tls_failures;
 	uint64_t	unavailable_sent;
+	uint64_t	route_refused;	/* route.h */
 	uint64_t	rst_from_downstream;
 	uint64_t	rst_from_upstream;
 	uint64_t	reloads;

@@ -57,6 +57,7 @@
 #include "pbuf.h"
 #include "probe.h"
 #include "proxy.h"
+#include "route.h"
 #include "tls.h"
 
 #define PX_READ_BUF	(16 * 1024)
@@ -131,6 +132,11 @@ struct px_stream {
 	struct px_hdrs		 tmpl;	/* headers for our own calls */
 	struct ic_resp_out	*undelivered;	/* until the bytes are out */
 	struct px_origin	*origin;	/* S_ORIGIN: the call */
+	/* routing (route.h) */
+	int			 route_bad;	/* nghttp2 dropped a field */
+	int			 ic_decide;	/* held for a decision, not
+						   only to count messages */
+	unsigned		 tenuo_md;	/* x-tenuo-* fields dropped */
 };
 
 /*
@@ -871,6 +877,88 @@ px_undelivered_send(struct px_stream *s, const char *why)
 	s->undelivered = NULL;
 }
 
+/* ------------------------------------------------------------ routing */
+
+/* An audit event (and a log line) for a request refused or changed. */
+static void
+px_route_audit(const struct px_stream *s, const char *decision,
+    const char *code, const char *why)
+{
+	struct audit_decision	 d;
+	const nghttp2_nv	*nv;
+	char			 path[ROUTE_PATH_MAX + 64];
+
+	if ((nv = px_hdrs_get(&s->req_hdrs, ":path")) != NULL)
+		route_printable(nv->value, nv->valuelen, path, sizeof(path));
+	else
+		(void)snprintf(path, sizeof(path), "(none)");
+	log_warnx("%s: stream %d: %s %s: %s", s->pair->peer, s->down_id,
+	    decision, path, why);
+	memset(&d, 0, sizeof(d));
+	d.attempt = d.chain_depth = d.latency_us = -1;
+	d.event = "request";
+	d.decision = decision;
+	d.code = code;
+	d.reason = why;
+	d.method = path;
+	d.peer = s->pair->peer;
+	audit_event_decision(&d);
+}
+
+/*
+ * Request HEADERS: only a canonical gRPC request of a passed service goes
+ * on (route.h); x-tenuo-* metadata was dropped (px_header()).  1 when s
+ * was refused (answered trailers-only, nothing sent upstream).
+ */
+static int
+px_route(struct px_stream *s)
+{
+	struct route_allow	 a;
+	enum route_verdict	 v;
+	char			 why[ROUTE_WHY_MAX], msg[ROUTE_WHY_MAX + 32];
+
+	if (s->tenuo_md > 0)
+		px_route_audit(s, "metadata_dropped", NULL, "x-tenuo-* gRPC "
+		    "metadata dropped (read only from the Temporal header)");
+	a.names = s->pair->cf->allow_service;
+	a.n = s->pair->cf->nallow_service;
+	if (s->route_bad) {
+		v = ROUTE_INVALID;
+		(void)snprintf(why, sizeof(why), "invalid header field");
+	} else
+		v = route_request(s->req_hdrs.nv, s->req_hdrs.n, &a, why,
+		    sizeof(why));
+	if (v == ROUTE_PASS)
+		return 0;
+	metrics.route_refused++;
+	px_route_audit(s, "deny", v == ROUTE_INVALID ? "invalid_argument" :
+	    "unimplemented", why);
+	(void)snprintf(msg, sizeof(msg), "tenuo-sidecar: %s", why);
+	px_stream_error(s, (int)v, msg);
+	return 1;
+}
+
+/*
+ * A request HEADERS nghttp2 refused (RST_STREAM PROTOCOL_ERROR: a
+ * duplicate or unknown pseudo-header, an upper-case name, a
+ * connection-specific field...): never forwarded, audited here.
+ */
+static int
+px_d_invalid_frame(nghttp2_session *sess, const nghttp2_frame *f, int err,
+    void *ud)
+{
+	struct px_stream	*s;
+
+	(void)ud;
+	if (f->hd.type != NGHTTP2_HEADERS || (s =
+	    nghttp2_session_get_stream_user_data(sess, f->hd.stream_id)) ==
+	    NULL || (s->flags & S_UP_OPEN))
+		return 0;
+	metrics.route_refused++;
+	px_route_audit(s, "deny", "protocol_error", nghttp2_strerror(err));
+	return 0;
+}
+
 /* Request HEADERS of an intercepted method; 1 when s is not to go on. */
 static int
 px_ic_request(struct px_stream *s)
@@ -884,31 +972,68 @@ px_ic_request(struct px_stream *s)
 	case IC_POLL:
 	case IC_WFT_COMPLETED:
 		gf_reader_init(&s->gfq, px_ic_max(s));
-		gf_reader_init(&s->gfr, px_ic_max(s));
 		px_ic_tmpl(s);
-		if (!intercept_holds(s->ic))
-			return 0;
-		s->flags |= S_IC_HOLD;	/* local-activity markers */
-		return 1;
+		break;
 	case IC_START:
-		if (!intercept_holds(IC_START))
-			return 0;
-		gf_reader_init(&s->gfr, px_ic_max(s));
-		s->flags |= S_IC_HOLD;
-		return 1;
+	case IC_TOKEN:
+		break;
 	case IC_BY_ID:
 		ic_token_request(IC_BY_ID, s->path, NULL, NULL, 0,
 		    s->pair->peer, &out);
 		if (out.action != IC_REQ_DENY)
-			return 0;
+			break;
 		px_stream_error(s, 7, out.message);
 		return 1;
-	case IC_TOKEN:
-		gf_reader_init(&s->gfr, px_ic_max(s));
-		s->flags |= S_IC_HOLD;
-		return 1;
 	}
-	return 0;
+	/*
+	 * Every inspected request is held whole: exactly one message goes
+	 * upstream (route.h), and some kinds are decided on it (local-
+	 * activity markers, starts, task tokens).
+	 */
+	gf_reader_init(&s->gfr, px_ic_max(s));
+	s->ic_decide = s->ic == IC_TOKEN || (s->ic != IC_BY_ID &&
+	    s->ic != IC_POLL && intercept_holds(s->ic));
+	s->flags |= S_IC_HOLD;
+	return 1;
+}
+
+/*
+ * 1 when a held request is not exactly one whole message (none, a
+ * second, or one cut short); a first message that cannot be read at all
+ * is left to the decision (ic_bad).
+ */
+static int
+px_ic_not_one(const struct px_stream *s)
+{
+	if (s->nheld > 1)
+		return 1;
+	return !s->ic_bad && (s->nheld != 1 || gf_reader_partial(&s->gfr));
+}
+
+/* The held request goes upstream as received (the one message). */
+static void
+px_ic_pass_held(struct px_stream *s)
+{
+	uint8_t	*raw;
+	size_t	 n;
+
+	if (s->ic == IC_POLL || s->ic == IC_WFT_COMPLETED) {
+		if (ic_request_scope(s->ic, &s->held, s->req_enc,
+		    px_ic_max(s), &s->ic_ns, &s->ic_tq) == -1)
+			log_warnx("%s: stream %d: the request cannot be read; "
+			    "its tasks are decided without namespace and task "
+			    "queue", s->pair->peer, s->down_id);
+		s->tapped = 1;
+		gf_reader_free(&s->gfq);
+	}
+	gf_reader_free(&s->gfr);	/* the response's reader next */
+	raw = px_msg_raw(&s->held, &n);
+	if (px_pbuf_set(&s->req, raw, n) == -1)
+		fatal("pbuf");
+	free(raw);
+	s->flags |= S_IC_REQ_OUT;
+	px_hdrs_del(&s->req_hdrs, "content-length");
+	px_d_request(s->pair, s);
 }
 
 /* The decision on a held request, by kind. */
@@ -951,6 +1076,20 @@ px_ic_request_end(struct px_stream *s)
 	size_t			 n;
 
 	s->flags &= ~(unsigned)S_IC_HOLD;
+	if (px_ic_not_one(s) || (!s->ic_decide && s->ic_bad)) {
+		metrics.route_refused++;
+		px_route_audit(s, "deny", "invalid_argument", s->ic_bad &&
+		    s->nheld < 2 ? "the request message cannot be read" :
+		    "not exactly one message in a unary call");
+		px_stream_error(s, 3, s->ic_bad && s->nheld < 2 ?
+		    "tenuo-sidecar: the request message cannot be read" :
+		    "tenuo-sidecar: not exactly one message in a unary call");
+		return;
+	}
+	if (!s->ic_decide) {
+		px_ic_pass_held(s);
+		return;
+	}
 	m = s->ic_bad || s->nheld != 1 ? NULL : &s->held;
 	px_ic_decide_held(s, m, &out);
 	if (out.action != IC_REQ_DENY && m == NULL) {
@@ -1261,6 +1400,10 @@ px_header(nghttp2_session *sess, const nghttp2_frame *f,
 		    &s->resp_trailers;
 	n = nghttp2_rcbuf_get_buf(name);
 	v = nghttp2_rcbuf_get_buf(value);
+	if (down && route_is_tenuo_md(n.base, n.len)) {
+		s->tenuo_md++;		/* never read, never forwarded */
+		return 0;
+	}
 	if (px_hdrs_add(h, n.base, n.len, v.base, v.len) == -1) {
 		log_warnx("%s: stream %d: %s headers over the limit (%d "
 		    "fields, %d bytes)", s->pair->peer, s->down_id, down ?
@@ -1277,6 +1420,29 @@ px_header(nghttp2_session *sess, const nghttp2_frame *f,
 		memcpy(enc, v.base, v.len);
 		enc[v.len] = '\0';
 	}
+	return 0;
+}
+
+/*
+ * A field nghttp2 found invalid (bad name or value: CR, LF, NUL...) and
+ * would ignore: the request is refused instead (px_route()); in
+ * trailers, after the request went upstream, the stream is reset.
+ */
+static int
+px_d_invalid_header(nghttp2_session *sess, const nghttp2_frame *f,
+    nghttp2_rcbuf *name, nghttp2_rcbuf *value, uint8_t flags, void *ud)
+{
+	struct px_stream	*s;
+
+	(void)name;
+	(void)value;
+	(void)flags;
+	(void)ud;
+	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
+	if (s == NULL || f->hd.type != NGHTTP2_HEADERS ||
+	    f->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	s->route_bad = 1;
 	return 0;
 }
 
@@ -1370,6 +1536,8 @@ px_d_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 		s->flags |= S_REQ_END;
 	if (f->hd.type == NGHTTP2_HEADERS &&
 	    f->headers.cat == NGHTTP2_HCAT_REQUEST) {
+		if (px_route(s) != 0)
+			return 0;
 		if (px_ic_request(s) == 0)
 			px_d_request(p, s);
 		else if ((s->flags & S_IC_HOLD) && (s->flags & S_REQ_END))
@@ -1624,6 +1792,10 @@ px_callbacks(int server)
 		    px_d_begin_headers);
 		nghttp2_session_callbacks_set_on_header_callback2(cb,
 		    px_d_header);
+		nghttp2_session_callbacks_set_on_invalid_header_callback2(cb,
+		    px_d_invalid_header);
+		nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cb,
+		    px_d_invalid_frame);
 		nghttp2_session_callbacks_set_on_frame_recv_callback(cb,
 		    px_d_frame_recv);
 		nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb,

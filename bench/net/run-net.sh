@@ -105,6 +105,7 @@ start_sidecar() {
 	{
 		echo "listen = 127.0.0.1:$sp"
 		echo "upstream = 127.0.0.1:$2"
+		echo "allow_service = test.Echo"
 		echo "audit_log = $T/$name/audit.log"
 		echo "admin_listen = 127.0.0.1:$ap"
 		echo "task_token_key_file = $T/$name/token.key"

@@ -357,6 +357,41 @@ START_TEST(test_config_missing_file)
 }
 END_TEST
 
+/* allow_service (route.h): good names kept, bad ones FILE:LINE errors. */
+START_TEST(test_config_allow_service)
+{
+	struct config	*cf;
+	struct errs	 e;
+
+	write_file("svc.conf", "upstream = 127.0.0.1:7233\n"
+	    "require_warrant = off\n"
+	    "allow_service = test.Echo\n"
+	    "allow_service = temporal.api.operatorservice.v1.OperatorService\n",
+	    0600);
+	ck_assert_int_eq(load("svc.conf", &e, &cf), 0);
+	ck_assert_uint_eq(cf->nallow_service, 2);
+	ck_assert_str_eq(cf->allow_service[0], "test.Echo");
+	config_unref(cf);
+	errs_free(&e);
+	write_file("svc.conf", "upstream = 127.0.0.1:7233\n"
+	    "require_warrant = off\n"
+	    "allow_service = a/b\n"
+	    "allow_service = test..Echo\n"
+	    "allow_service = test.Echo\n"
+	    "allow_service = test.Echo\n"
+	    "allow_service =\n", 0600);
+	ck_assert_int_eq(load("svc.conf", &e, &cf), 4);
+	ck_assert_ptr_null(cf);
+	ck_assert_str_eq(e.msg[0], "svc.conf:3: allow_service: \"a/b\" is "
+	    "not a service name (package.Service, at most 128 bytes)");
+	ck_assert_ptr_nonnull(strstr(e.msg[1], "svc.conf:4: allow_service"));
+	ck_assert_str_eq(e.msg[2], "svc.conf:6: allow_service: test.Echo "
+	    "given twice");
+	ck_assert_ptr_nonnull(strstr(e.msg[3], "svc.conf:7:"));
+	errs_free(&e);
+}
+END_TEST
+
 /* Throwaway certificates from mkcerts.sh in ./pki (never committed). */
 static void
 mkcerts(void)
@@ -613,6 +648,7 @@ config_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tls");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_config_allow_service);
 	tcase_add_test(tc, test_config_tls_good);
 	tcase_add_test(tc, test_config_tls_bad_keys);
 	suite_add_tcase(s, tc);

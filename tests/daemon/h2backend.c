@@ -9,6 +9,8 @@
  *   -C     require a client certificate issued by a CA in this file
  *   -n     TLS without ALPN (a server that cannot say "h2")
  *   -P     never answer a PING (a frontend that hangs)
+ *   -r F   append the :path of every request received to file F, one a
+ *          line, as it arrives (run-route.sh: what reached the frontend)
  *
  * Methods (no protobuf: bodies are opaque gRPC frames, echoed as sent):
  *   /test.Echo/Unary  response headers echo every request "x-*" field
@@ -391,12 +393,37 @@ be_data(nghttp2_session *sess, uint8_t flags, int32_t id,
 	return 0;
 }
 
+static const char	*reqlog;	/* -r */
+
+/* One line per request HEADERS: its :path, non-printing bytes as \xHH. */
+static void
+be_reqlog(const struct be_stream *s)
+{
+	FILE		*f;
+	const char	*p;
+
+	if (reqlog == NULL || (f = fopen(reqlog, "a")) == NULL)
+		return;
+	for (p = s->path != NULL ? s->path : "(none)"; *p != '\0'; p++)
+		if (*p > 0x20 && *p < 0x7f)
+			(void)fputc(*p, f);
+		else
+			(void)fprintf(f, "\\x%02x", (unsigned char)*p);
+	(void)fputc('\n', f);
+	(void)fclose(f);
+}
+
 static int
 be_frame(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 {
 	struct be_stream	*s;
 
 	(void)ud;
+	if (f->hd.type == NGHTTP2_HEADERS &&
+	    f->headers.cat == NGHTTP2_HCAT_REQUEST &&
+	    (s = nghttp2_session_get_stream_user_data(sess,
+	    f->hd.stream_id)) != NULL)
+		be_reqlog(s);
 	if (!(f->hd.flags & NGHTTP2_FLAG_END_STREAM) ||
 	    (f->hd.type != NGHTTP2_DATA && f->hd.type != NGHTTP2_HEADERS))
 		return 0;
@@ -731,7 +758,7 @@ main(int argc, char *argv[])
 	ev_io		 lw;
 	int		 ch, fd, alpn = 1;
 
-	while ((ch = getopt(argc, argv, "c:C:k:nPp:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:C:k:nPp:r:u:")) != -1) {
 		if (ch == 'p')
 			port = optarg;
 		else if (ch == 'u')
@@ -746,13 +773,15 @@ main(int argc, char *argv[])
 			alpn = 0;
 		else if (ch == 'P')
 			no_ping_ack = 1;
+		else if (ch == 'r')
+			reqlog = optarg;
 		else
 			return 2;
 	}
 	if ((port == NULL) == (path == NULL) ||
 	    (cert == NULL) != (key == NULL)) {
 		(void)fprintf(stderr, "usage: h2backend [-c cert -k key [-C ca] "
-		    "[-n]] [-P] -p port | -u path\n");
+		    "[-n]] [-P] [-r file] -p port | -u path\n");
 		return 2;
 	}
 	if (cert != NULL)

@@ -125,6 +125,7 @@ cat > "$T/sc.conf" <<EOC
 listen = 127.0.0.1:$SP
 listen = unix:$T/sc.sock
 upstream = 127.0.0.1:$BP
+allow_service = test.Echo
 trusted_root = 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29
 audit_log = $T/audit.log
 admin_listen = 127.0.0.1:$AP
@@ -237,7 +238,7 @@ echo "    ($(metric streams_replayed_total) streams refused unseen and resent)"
 echo "no_such_key = 1" >> "$T/sc.conf"
 kill -HUP "$SCPID"
 if wait_for "$T/sc.err" "reload refused" && kill -0 "$SCPID" &&
-    grep -q 'sc.conf:8: unknown key "no_such_key"' "$T/sc.err" &&
+    grep -q 'sc.conf:9: unknown key "no_such_key"' "$T/sc.err" &&
     client 30 "127.0.0.1:$SP" wait-ok 5; then
 	ok "SIGHUP with a bad config: refused with file:line, still serving"
 else

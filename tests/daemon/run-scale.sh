@@ -105,6 +105,7 @@ conf() {
 	cat > "$T/sc.conf.new" <<EOC
 listen = 127.0.0.1:$SP
 upstream = 127.0.0.1:$1
+allow_service = test.Echo
 require_warrant = off
 audit_log = $T/audit.log
 admin_listen = 127.0.0.1:$AP

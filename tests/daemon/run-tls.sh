@@ -174,6 +174,7 @@ conf() {
 		echo "audit_log = $T/audit.log"
 		echo "require_warrant = off"
 		echo "tls_handshake_timeout = 1s"
+		echo "allow_service = test.Echo"
 		for l in "$@"; do
 			echo "$l"
 		done

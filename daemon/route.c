@@ -1,0 +1,325 @@
+/*
+ * route.c: the fail-closed request classifier (route.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "route.h"
+#include "tn_temporal_methods.h"
+
+#define RT_M(m)	((m) + sizeof(TN_M_SERVICE) - 1)
+
+/* The WorkflowService methods intercept.c inspects (by name). */
+static const char *const rt_inspected[] = {
+	RT_M(TN_M_POLL_ACTIVITY_TASK_QUEUE),
+	RT_M(TN_M_RESPOND_WORKFLOW_TASK_COMPLETED),
+	RT_M(TN_M_RESPOND_ACTIVITY_TASK_COMPLETED),
+	RT_M(TN_M_RESPOND_ACTIVITY_TASK_FAILED),
+	RT_M(TN_M_RESPOND_ACTIVITY_TASK_CANCELED),
+	RT_M(TN_M_RECORD_ACTIVITY_TASK_HEARTBEAT),
+	RT_M(TN_M_RESPOND_ACTIVITY_TASK_COMPLETED_BY_ID),
+	RT_M(TN_M_RESPOND_ACTIVITY_TASK_FAILED_BY_ID),
+	RT_M(TN_M_RESPOND_ACTIVITY_TASK_CANCELED_BY_ID),
+	RT_M(TN_M_RECORD_ACTIVITY_TASK_HEARTBEAT_BY_ID),
+	RT_M(TN_M_START_WORKFLOW_EXECUTION),
+	RT_M(TN_M_SIGNAL_WITH_START_WORKFLOW_EXECUTION)
+};
+
+/* Fields a gRPC request carries at most once. */
+static const char *const rt_single[] = {
+	"content-type", "te", "grpc-encoding", "grpc-timeout",
+	"grpc-accept-encoding", "grpc-message-type", "user-agent", "host",
+	"content-length", "authorization", "temporal-namespace"
+};
+
+enum { RT_P_METHOD, RT_P_SCHEME, RT_P_PATH, RT_P_AUTHORITY, RT_P_N };
+static const char *const rt_pseudo[RT_P_N] = {
+	":method", ":scheme", ":path", ":authority"
+};
+
+#define RT_N(a)	(sizeof(a) / sizeof((a)[0]))
+
+static enum route_verdict
+rt_no(enum route_verdict v, char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static enum route_verdict
+rt_no(enum route_verdict v, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (why != NULL && whylen > 0) {
+		va_start(ap, fmt);
+		(void)vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return v;
+}
+
+static int
+rt_eq(const uint8_t *p, size_t len, const char *s)
+{
+	return strlen(s) == len && memcmp(p, s, len) == 0;
+}
+
+static int
+rt_caseeq(const uint8_t *p, size_t len, const char *s)
+{
+	return strlen(s) == len && strncasecmp((const char *)p, s, len) == 0;
+}
+
+static int
+rt_ident(const uint8_t *p, size_t len, int dots)
+{
+	size_t	i;
+	int	first = 1;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		uint8_t	c = p[i];
+
+		if (dots && c == '.') {
+			if (first || i + 1 == len)
+				return 0;
+			first = 1;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c == '_' || (!first && c >= '0' && c <= '9')))
+			return 0;
+		first = 0;
+	}
+	return 1;
+}
+
+int
+route_service_ok(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return len > 0 && len <= ROUTE_SERVICE_MAX &&
+	    rt_ident((const uint8_t *)name, len, 1);
+}
+
+/* 1: allowed as is; -1: a case variant of an allowed one; 0: other. */
+static int
+rt_service(const uint8_t *p, size_t len, const struct route_allow *allow)
+{
+	size_t	i;
+	int	ci = 0;
+
+	if (rt_eq(p, len, ROUTE_WS) || rt_eq(p, len, ROUTE_HEALTH))
+		return 1;
+	ci = rt_caseeq(p, len, ROUTE_WS) || rt_caseeq(p, len, ROUTE_HEALTH);
+	for (i = 0; allow != NULL && i < allow->n; i++) {
+		if (rt_eq(p, len, allow->names[i]))
+			return 1;
+		ci |= rt_caseeq(p, len, allow->names[i]);
+	}
+	return ci ? -1 : 0;
+}
+
+/* 1 when m differs only in case from an inspected method. */
+static int
+rt_case_variant(const uint8_t *m, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < RT_N(rt_inspected); i++)
+		if (rt_caseeq(m, len, rt_inspected[i]) &&
+		    !rt_eq(m, len, rt_inspected[i]))
+			return 1;
+	return 0;
+}
+
+enum route_verdict
+route_path(const uint8_t *path, size_t len, const struct route_allow *allow,
+    char *why, size_t whylen)
+{
+	const uint8_t	*slash;
+	size_t		 slen, mlen;
+	int		 svc;
+
+	if (len == 0 || len > ROUTE_PATH_MAX || path[0] != '/')
+		return rt_no(ROUTE_INVALID, why, whylen, "malformed :path");
+	if ((slash = memchr(path + 1, '/', len - 1)) == NULL)
+		return rt_no(ROUTE_INVALID, why, whylen, "malformed :path "
+		    "(no method)");
+	slen = (size_t)(slash - path) - 1;
+	mlen = len - slen - 2;
+	if (!rt_ident(path + 1, slen, 1) || !rt_ident(slash + 1, mlen, 0))
+		return rt_no(ROUTE_INVALID, why, whylen, "non-canonical :path");
+	if ((svc = rt_service(path + 1, slen, allow)) == 0)
+		return rt_no(ROUTE_UNIMPLEMENTED, why, whylen, "service not "
+		    "passed by tenuo-sidecar");
+	if (svc < 0)
+		return rt_no(ROUTE_INVALID, why, whylen, "non-canonical "
+		    "service name (case)");
+	if (rt_eq(path + 1, slen, ROUTE_WS) && rt_case_variant(slash + 1,
+	    mlen))
+		return rt_no(ROUTE_INVALID, why, whylen, "non-canonical "
+		    "method name (case)");
+	return ROUTE_PASS;
+}
+
+static int
+rt_tchar(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Field name a lower-case token, value without control characters. */
+static int
+rt_field_ok(const nghttp2_nv *nv)
+{
+	size_t	i;
+
+	if (nv->namelen == 0)
+		return 0;
+	for (i = nv->name[0] == ':' ? 1 : 0; i < nv->namelen; i++)
+		if (!rt_tchar(nv->name[i]))
+			return 0;
+	for (i = 0; i < nv->valuelen; i++)
+		if ((nv->value[i] < 0x20 && nv->value[i] != '\t') ||
+		    nv->value[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Index in rt_pseudo, or -1. */
+static int
+rt_pseudo_idx(const nghttp2_nv *nv)
+{
+	int	i;
+
+	for (i = 0; i < RT_P_N; i++)
+		if (rt_eq(nv->name, nv->namelen, rt_pseudo[i]))
+			return i;
+	return -1;
+}
+
+/* 1 when a single-value field appears again after index i. */
+static int
+rt_dup(const nghttp2_nv *nv, size_t n, size_t i)
+{
+	size_t	j, k;
+
+	for (k = 0; k < RT_N(rt_single); k++) {
+		if (!rt_eq(nv[i].name, nv[i].namelen, rt_single[k]))
+			continue;
+		for (j = i + 1; j < n; j++)
+			if (rt_eq(nv[j].name, nv[j].namelen, rt_single[k]))
+				return 1;
+	}
+	return 0;
+}
+
+/* Pseudo-headers: each of :method, :scheme, :path once, first. */
+static enum route_verdict
+rt_pseudos(const nghttp2_nv *nv, size_t n, const nghttp2_nv **seen,
+    char *why, size_t whylen)
+{
+	size_t	i;
+	int	k, regular = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!rt_field_ok(&nv[i]))
+			return rt_no(ROUTE_INVALID, why, whylen, "invalid "
+			    "header field");
+		if (nv[i].name[0] != ':') {
+			regular = 1;
+			continue;
+		}
+		if (regular || (k = rt_pseudo_idx(&nv[i])) < 0 ||
+		    seen[k] != NULL)
+			return rt_no(ROUTE_INVALID, why, whylen, "unexpected "
+			    "or duplicate pseudo-header");
+		seen[k] = &nv[i];
+	}
+	if (seen[RT_P_METHOD] == NULL || seen[RT_P_SCHEME] == NULL ||
+	    seen[RT_P_PATH] == NULL)
+		return rt_no(ROUTE_INVALID, why, whylen, "missing "
+		    "pseudo-header");
+	if (!rt_eq(seen[RT_P_METHOD]->value, seen[RT_P_METHOD]->valuelen,
+	    "POST"))
+		return rt_no(ROUTE_INVALID, why, whylen, ":method not POST");
+	if (!rt_eq(seen[RT_P_SCHEME]->value, seen[RT_P_SCHEME]->valuelen,
+	    "http") && !rt_eq(seen[RT_P_SCHEME]->value,
+	    seen[RT_P_SCHEME]->valuelen, "https"))
+		return rt_no(ROUTE_INVALID, why, whylen, "bad :scheme");
+	return ROUTE_PASS;
+}
+
+/* Regular fields: no duplicate single-value field, te, content-type. */
+static enum route_verdict
+rt_regular(const nghttp2_nv *nv, size_t n, char *why, size_t whylen)
+{
+	const nghttp2_nv	*ct = NULL;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		if (rt_dup(nv, n, i))
+			return rt_no(ROUTE_INVALID, why, whylen, "duplicate "
+			    "%.*s", (int)nv[i].namelen, nv[i].name);
+		if (rt_eq(nv[i].name, nv[i].namelen, "te") &&
+		    !rt_eq(nv[i].value, nv[i].valuelen, "trailers"))
+			return rt_no(ROUTE_INVALID, why, whylen, "te not "
+			    "trailers");
+		if (rt_eq(nv[i].name, nv[i].namelen, "content-type"))
+			ct = &nv[i];
+	}
+	if (ct == NULL || (!rt_eq(ct->value, ct->valuelen,
+	    "application/grpc") && !rt_eq(ct->value, ct->valuelen,
+	    "application/grpc+proto")))
+		return rt_no(ROUTE_INVALID, why, whylen, "content-type not "
+		    "application/grpc");
+	return ROUTE_PASS;
+}
+
+enum route_verdict
+route_request(const nghttp2_nv *nv, size_t n,
+    const struct route_allow *allow, char *why, size_t whylen)
+{
+	const nghttp2_nv	*seen[RT_P_N] = { NULL };
+	enum route_verdict	 v;
+
+	if ((v = rt_pseudos(nv, n, seen, why, whylen)) != ROUTE_PASS)
+		return v;
+	if ((v = route_path(seen[RT_P_PATH]->value, seen[RT_P_PATH]->valuelen,
+	    allow, why, whylen)) != ROUTE_PASS)
+		return v;
+	return rt_regular(nv, n, why, whylen);
+}
+
+int
+route_is_tenuo_md(const uint8_t *name, size_t len)
+{
+	return len >= 8 && strncasecmp((const char *)name, "x-tenuo-", 8) ==
+	    0;
+}
+
+void
+route_printable(const uint8_t *in, size_t len, char *out, size_t outlen)
+{
+	size_t	i, o = 0;
+
+	if (outlen == 0)
+		return;
+	for (i = 0; i < len && o + 5 < outlen; i++) {
+		if (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '\\' &&
+		    in[i] != '"')
+			out[o++] = (char)in[i];
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
+			    in[i]);
+	}
+	if (i < len && o + 3 < outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}

@@ -78,6 +78,7 @@ ic_classify(const char *path)
 		{ TN_M_RECORD_ACTIVITY_TASK_HEARTBEAT_BY_ID, IC_BY_ID },
 		{ TN_M_START_WORKFLOW_EXECUTION, IC_START },
 		{ TN_M_SIGNAL_WITH_START_WORKFLOW_EXECUTION, IC_START },
+		{ IC_M_EXECUTE_MULTI_OPERATION, IC_MULTI_OP },
 	};
 	size_t	i;
 
@@ -496,6 +497,24 @@ ic_deny_req(struct ic_req_out *out, const char *path, const char *code,
 	(void)snprintf(out->message, sizeof(out->message), "tenuo-sidecar: "
 	    "%s", msg);
 	ic_audit_response(path, "deny", code, msg, NULL, peer);
+}
+
+void
+ic_multi_op_request(const char *path, const char *peer,
+    struct ic_req_out *out)
+{
+	static const char msg[] = "ExecuteMultiOperation may start a "
+	    "workflow the start check cannot read (a policy sets "
+	    "require_warrant_on_start)";
+
+	memset(out, 0, sizeof(*out));
+	if (ic.cf == NULL || !authz_policies_start_checked(ic.cf->authz))
+		return;
+	if (intercept_binding())
+		ic_deny_req(out, path, "multi_operation_refused", msg, peer);
+	else
+		ic_audit_response(path, "would_deny",
+		    "multi_operation_refused", msg, NULL, peer);
 }
 
 void

@@ -66,8 +66,12 @@ enum ic_kind {
 	IC_WFT_COMPLETED,	/* RespondWorkflowTaskCompleted */
 	IC_TOKEN,		/* Respond*, RecordActivityTaskHeartbeat */
 	IC_BY_ID,		/* the *ById forms */
-	IC_START		/* StartWorkflowExecution, SignalWithStart... */
+	IC_START,		/* StartWorkflowExecution, SignalWithStart... */
+	IC_MULTI_OP		/* ExecuteMultiOperation (update-with-start) */
 };
+
+#define IC_M_EXECUTE_MULTI_OPERATION \
+	TN_M_SERVICE "ExecuteMultiOperation"
 
 enum ic_kind	ic_classify(const char *path);
 
@@ -114,6 +118,16 @@ void	ic_token_request(enum ic_kind kind, const char *path,
 	    const struct gf_msg *m, const char *grpc_encoding, size_t max,
 	    const char *peer, struct ic_req_out *out);
 void	ic_req_out_free(struct ic_req_out *out);
+
+/*
+ * ExecuteMultiOperation can start a workflow (update-with-start) inside a
+ * message the start check does not read, so while any policy sets
+ * require_warrant_on_start it is refused (PERMISSION_DENIED, audited;
+ * would_deny and forwarded under audit-only).  Otherwise out->action is
+ * IC_REQ_FORWARD.
+ */
+void	ic_multi_op_request(const char *path, const char *peer,
+	    struct ic_req_out *out);
 
 /*
  * A held RespondWorkflowTaskCompleted request (m NULL: it could not be

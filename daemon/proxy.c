@@ -984,6 +984,14 @@ px_ic_request(struct px_stream *s)
 			break;
 		px_stream_error(s, 7, out.message);
 		return 1;
+	case IC_MULTI_OP:
+		ic_multi_op_request(s->path, s->pair->peer, &out);
+		if (out.action != IC_REQ_DENY) {
+			s->ic = IC_NONE;	/* not inspected: streams through */
+			return 0;
+		}
+		px_stream_error(s, 7, out.message);
+		return 1;
 	}
 	/*
 	 * Every inspected request is held whole: exactly one message goes

@@ -640,6 +640,33 @@ START_TEST(test_start_without_warrant)
 }
 END_TEST
 
+/* Update-with-start cannot slip past a start check it cannot read. */
+START_TEST(test_multi_operation_refused_when_starts_checked)
+{
+	struct ic_req_out	out;
+
+	ck_assert_int_eq(ic_classify(IC_M_EXECUTE_MULTI_OPERATION),
+	    IC_MULTI_OP);
+	(void)setup("");
+	ic_multi_op_request(IC_M_EXECUTE_MULTI_OPERATION, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_FORWARD);
+	intercept_shutdown();
+	(void)setup("[policy protected]\ntask_queue = protected-*\n"
+	    "require_warrant_on_start = on\n");
+	ic_multi_op_request(IC_M_EXECUTE_MULTI_OPERATION, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_DENY);
+	ck_assert_ptr_nonnull(strstr(out.message, "ExecuteMultiOperation"));
+	ic_req_out_free(&out);
+	intercept_shutdown();
+	/* Global audit-only: the message is not decoded, so no policy. */
+	(void)setup("enforcement = audit-only\n[policy protected]\n"
+	    "task_queue = protected-*\nrequire_warrant_on_start = on\n");
+	ic_multi_op_request(IC_M_EXECUTE_MULTI_OPERATION, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_FORWARD);
+	intercept_shutdown();
+}
+END_TEST
+
 static Suite *
 intercept_suite(void)
 {
@@ -656,6 +683,7 @@ intercept_suite(void)
 	tcase_add_test(tc, test_lamarker_formats);
 	tcase_add_test(tc, test_local_activity_blocked);
 	tcase_add_test(tc, test_start_without_warrant);
+	tcase_add_test(tc, test_multi_operation_refused_when_starts_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }

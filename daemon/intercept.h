@@ -81,9 +81,11 @@ void	intercept_shutdown(void);
 /* Task tokens are wrapped on delivery (enforcement = enforce). */
 int	intercept_binding(void);
 /*
- * 1 when a request of this kind is to be held whole and decided before
- * it goes upstream: always for IC_TOKEN; IC_WFT_COMPLETED with
- * block_local_activities on; IC_START when a policy checks starts.
+ * 1 when a request of this kind is decided before it goes upstream:
+ * always for IC_TOKEN; IC_WFT_COMPLETED with block_local_activities on;
+ * IC_START when a policy checks starts.  (Every inspected request is held
+ * whole by the proxy, to enforce exactly one message per call; only these
+ * are also decided on.)
  */
 int	intercept_holds(enum ic_kind kind);
 

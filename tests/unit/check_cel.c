@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcons.h"
 #include "testutil.h"
 #include "tn_cbor.h"
 #include "tn_cel.h"
@@ -15,91 +16,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-#define POOL_MAX 64
-static struct {
-	uint8_t			*buf;
-	struct tn_cbor_doc	 doc;
-} pool[POOL_MAX];
-static size_t npool;
-
-static void
-pool_free(void)
-{
-	for (size_t i = 0; i < npool; i++) {
-		tn_cbor_doc_free(&pool[i].doc);
-		free(pool[i].buf);
-	}
-	npool = 0;
-}
-
-/* JSON text -> decoded CBOR item, freed by the fixture. */
-static const struct tn_cbor_item *
-J(const char *text)
-{
-	static const struct tn_cbor_limits lim = { 1u << 24, 256, 1u << 20 };
-	json_error_t je;
-	json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-	struct tn_buf b;
-	struct tn_error e;
-	size_t n;
-
-	ck_assert_msg(j != NULL, "bad test JSON: %s: %s", text, je.text);
-	if (npool == POOL_MAX)
-		pool_free();
-	tn_buf_init(&b, 1u << 24);
-	ck_assert_int_eq(tu_json_to_cbor(j, &b), 0);
-	json_decref(j);
-	ck_assert_int_eq(tn_buf_take(&b, &pool[npool].buf, &n), TN_OK);
-	ck_assert_msg(tn_cbor_decode(pool[npool].buf, n, &lim,
-	    &pool[npool].doc, &e) == TN_OK, "decode: %s", e.reason);
-	return &pool[npool++].doc.items[0];
-}
-
-static __attribute__((unused)) const struct tn_cbor_item *
-T(const char *s)
-{
-	json_t *j = json_string(s);
-	char *txt;
-	const struct tn_cbor_item *it;
-
-	ck_assert_ptr_nonnull(j);
-	txt = json_dumps(j, JSON_ENCODE_ANY);
-	it = J(txt);
-	free(txt);
-	json_decref(j);
-	return it;
-}
-
-static __attribute__((unused)) int
-chk(const char *c, const struct tn_cbor_item *v)
-{
-	struct tn_error e;
-
-	return tn_constraint_check(J(c), v, &e);
-}
-
-static int
-att(const char *p, const char *c)
-{
-	struct tn_error e;
-
-	return tn_constraint_attenuates(J(p), J(c), &e);
-}
-
-#define ALLOW(c, s)	ck_assert_msg(chk((c), T(s)) == TN_OK, \
-			    "expected allow: %s on %s", (c), (s))
-#define DENY(c, s)	ck_assert_msg(chk((c), T(s)) == \
-			    TN_ERR_CONSTRAINT_NOT_SATISFIED, \
-			    "expected deny: %s on %s", (c), (s))
-#define ATT_OK(p, c)	ck_assert_msg(att((p), (c)) == TN_OK, \
-			    "expected valid attenuation: %s -> %s", (p), (c))
-#define ATT_BAD(p, c)	ck_assert_msg(att((p), (c)) == \
-			    TN_ERR_ATTENUATION_INVALID, \
-			    "expected invalid attenuation: %s -> %s", (p), (c))
-#define VALID(c)	ck_assert_msg(tn_constraint_validate(J(c), &e) == \
-			    TN_OK, "expected valid: %s (%s)", (c), e.reason)
-#define INVALID(c)	ck_assert_msg(tn_constraint_validate(J(c), &e) == \
-			    TN_ERR_MALFORMED, "expected malformed: %s", (c))
 #define EXACT(v)	"[1,{\"value\":" v "}]"
 
 /* 2024-01-01T00:00:00Z */

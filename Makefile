@@ -191,6 +191,9 @@ install: all
 	install -m 0755 $(TENUOCTL) $(DESTDIR)$(PREFIX)/bin/tenuoctl
 	install -m 0644 $(LIBTENUO) $(DESTDIR)$(PREFIX)/lib/libtenuo.a
 	install -m 0644 lib/tn_*.h $(DESTDIR)$(PREFIX)/include/tenuo/
+	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 0644 systemd/tenuo-sidecar.sysusers \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d/tenuo-sidecar.conf
 	@$(MAKE) --no-print-directory daemon-install
 
 clean:

@@ -196,7 +196,9 @@ struct px_pair {
 	ev_io			 drd, dwr;
 	struct tls_conn		*dtls;		/* NULL: h2c */
 	int			 dready;	/* TLS handshake done */
-	ev_timer		 dtimer;	/* TLS handshake; drain notice */
+	int			 dpreface;	/* client preface received */
+	ev_timer		 dtimer;	/* TLS handshake, client preface;
+						   drain notice */
 	nghttp2_session		*down;
 	int			 draining;
 
@@ -1536,6 +1538,11 @@ px_d_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 	struct px_pair		*p = ud;
 	struct px_stream	*s;
 
+	if (f->hd.type == NGHTTP2_SETTINGS && !p->dpreface) {
+		p->dpreface = 1;	/* the preface is in: no deadline */
+		if (!p->draining)
+			ev_timer_stop(p->loop, &p->dtimer);
+	}
 	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
 	if (s == NULL)
 		return 0;
@@ -1837,6 +1844,17 @@ px_session_new(int server, void *ud)
 		if (nghttp2_option_new(&opt) != 0)
 			fatalx("nghttp2_option_new");
 		nghttp2_option_set_no_auto_window_update(opt, 1);
+		/*
+		 * nghttp2's flood limits, stated here rather than left to
+		 * the library's defaults (run-hostile.sh tries each): 32
+		 * entries per SETTINGS, 1000 SETTINGS and PING acks queued,
+		 * 8 CONTINUATION frames per header block, RST_STREAM at
+		 * 33/s after a burst of 1000 (rapid reset).
+		 */
+		nghttp2_option_set_max_settings(opt, 32);
+		nghttp2_option_set_max_outbound_ack(opt, 1000);
+		nghttp2_option_set_max_continuations(opt, 8);
+		nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
 		cbs[0] = px_callbacks(0);
 		cbs[1] = px_callbacks(1);
 	}
@@ -2460,7 +2478,10 @@ px_d_handshake(struct px_pair *p)
 		px_d_handshake_failed(p, why);
 		return;
 	}
-	ev_timer_stop(p->loop, &p->dtimer);
+	ev_timer_stop(p->loop, &p->dtimer);	/* now for the preface */
+	ev_timer_set(&p->dtimer, (double)p->cf->tls_handshake_timeout_ms /
+	    1000.0, 0.);
+	ev_timer_start(p->loop, &p->dtimer);
 	p->dready = 1;
 	tls_conn_describe(p->dtls, desc, sizeof(desc));
 	log_debug("%s: TLS %s", p->peer, desc);
@@ -2469,7 +2490,12 @@ px_d_handshake(struct px_pair *p)
 	px_pair_flush(p);
 }
 
-/* The worker's TLS handshake timed out, or the drain notice is over. */
+/*
+ * The worker's TLS handshake or its client preface (magic and SETTINGS)
+ * timed out, or the drain notice is over.  Without the preface deadline a
+ * connection that says nothing (or a byte at a time) would hold one of
+ * PX_MAX_CONNS and an upstream connection for ever.
+ */
 static void
 px_d_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -2481,8 +2507,15 @@ px_d_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		px_orphan_expired(p);
 		return;
 	}
-	if (!p->draining) {
+	if (!p->draining && p->dtls != NULL && !p->dready) {
 		px_d_handshake_failed(p, "handshake timed out");
+		return;
+	}
+	if (!p->draining) {
+		log_warnx("%s: no HTTP/2 client preface within %llu ms: "
+		    "closed", p->peer,
+		    (unsigned long long)p->cf->tls_handshake_timeout_ms);
+		px_pair_close(p, NULL);
 		return;
 	}
 	(void)nghttp2_submit_goaway(p->down, NGHTTP2_FLAG_NONE,
@@ -2779,10 +2812,9 @@ px_pair_new(struct ev_loop *loop, int fd, const char *peer, int tls,
 	log_debug("%s: connection accepted%s", peer, tls ? " (TLS)" : "");
 	audit_event_conn("connection_opened", peer, cf->upstream, NULL);
 	ev_io_start(loop, &p->drd);
-	if (p->dtls != NULL) {	/* upstream once the worker is through */
-		ev_timer_start(loop, &p->dtimer);
+	ev_timer_start(loop, &p->dtimer);	/* handshake, preface */
+	if (p->dtls != NULL)	/* upstream once the worker is through */
 		return;
-	}
 	px_up_connect(p);
 	px_pair_flush(p);
 }

@@ -800,7 +800,7 @@ k_len_over_max_poll(void)
 static int
 k_flag_2(void)
 {
-	return grpc_case(RATC, NULL, 0, 2, 10, junk, 10, "status 3");
+	return grpc_case(RATC, NULL, 0, 2, 10, junk, 10, "status 3|status 7");
 }
 
 static int

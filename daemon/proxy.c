@@ -89,6 +89,8 @@
 #define S_ORIGIN	0x8000	/* a call the sidecar makes itself */
 
 #define PX_ENC_MAX	32
+#define PX_HELD_MAX	(32u * 1024u * 1024u)	/* request bytes held per
+						   connection (px_ic_hold()) */
 #define PX_FAILED_PATH	TN_M_SERVICE "RespondActivityTaskFailed"
 
 struct px_hdrs {
@@ -125,6 +127,7 @@ struct px_stream {
 	struct gf_reader	 gfq;	/* the poll request, read in passing */
 	struct gf_msg		 held;	/* the held request's message */
 	int			 nheld;	/* messages received */
+	size_t			 hold_bytes;	/* counted in pair's held */
 	int			 ic_bad;	/* cannot be read: fail closed */
 	int			 tapped;	/* poll request read */
 	char			*ic_ns;
@@ -212,6 +215,7 @@ struct px_pair {
 	int			 closing;
 	int			 orphan;	/* the worker is gone */
 	LIST_HEAD(, px_origin)	 origins;
+	size_t			 held;	/* bytes of held requests */
 };
 
 static LIST_HEAD(, px_pair)	pairs = LIST_HEAD_INITIALIZER(pairs);
@@ -385,6 +389,7 @@ px_stream_free(struct px_stream *s)
 	pbuf_free(&s->req);
 	pbuf_free(&s->resp);
 	free(s->path);
+	p->held -= s->hold_bytes;
 	gf_reader_free(&s->gfr);
 	gf_reader_free(&s->gfq);
 	free(s->held.data);
@@ -1086,6 +1091,8 @@ px_ic_request_end(struct px_stream *s)
 	size_t			 n;
 
 	s->flags &= ~(unsigned)S_IC_HOLD;
+	s->pair->held -= s->hold_bytes;
+	s->hold_bytes = 0;
 	if (px_ic_not_one(s) || (!s->ic_decide && s->ic_bad)) {
 		metrics.route_refused++;
 		px_route_audit(s, "deny", "invalid_argument", s->ic_bad &&
@@ -1153,6 +1160,39 @@ px_ic_feed_held(struct px_stream *s, const uint8_t *data, size_t len)
 		free(m.data);
 		s->ic_bad = 1;
 	}
+}
+
+/*
+ * len more bytes for s's held request.  A held request is read whole
+ * before it goes on (its bytes consumed as they come, or a message above
+ * the stream window could never complete), so flow control does not
+ * bound them: what one connection holds is, PX_HELD_MAX.  A call that
+ * would go over it is refused RESOURCE_EXHAUSTED (the SDKs retry it),
+ * unless it is the only one holding, so that one message of
+ * max_message_bytes always fits.  0, or -1 when s was refused.
+ */
+static int
+px_ic_hold(struct px_stream *s, size_t len)
+{
+	struct px_pair	*p = s->pair;
+
+	if (p->held + len <= PX_HELD_MAX || p->held == s->hold_bytes) {
+		p->held += len;
+		s->hold_bytes += len;
+		return 0;
+	}
+	s->flags &= ~(unsigned)S_IC_HOLD;
+	p->held -= s->hold_bytes;
+	s->hold_bytes = 0;
+	gf_reader_free(&s->gfr);
+	free(s->held.data);
+	s->held.data = NULL;
+	metrics.route_refused++;
+	px_route_audit(s, "deny", "resource_exhausted", "held request bytes "
+	    "on this connection over the limit");
+	px_stream_error(s, 8, "tenuo-sidecar: too many request bytes held on "
+	    "this connection");
+	return -1;
 }
 
 /* A poll's (or workflow task completion's) request, read in passing. */
@@ -1478,8 +1518,8 @@ px_data_chunk(nghttp2_session *sess, int32_t id, const uint8_t *data,
 	s = nghttp2_session_get_stream_user_data(sess, id);
 	if (s != NULL && (s->flags & (down ? S_IC_HOLD : S_IC_RESP))) {
 		(void)nghttp2_session_consume(sess, id, len);
-		if (down)
-			px_ic_feed_held(s, data, len);
+		if (down && (s->ic_bad || px_ic_hold(s, len) == 0))
+			px_ic_feed_held(s, data, len);	/* ic_bad: dropped */
 		else
 			px_ic_feed_resp(s, data, len);
 		return 0;

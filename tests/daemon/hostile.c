@@ -1005,6 +1005,49 @@ k_wftc_garbage(void)
 	    JUNK_LEN, junk, JUNK_LEN, "status 3|status 7");
 }
 
+/*
+ * 48 intercepted calls on one connection, each with all but the last byte
+ * of a message just under max_message_bytes: the sidecar holds a request
+ * whole before deciding, so what it holds for one connection must be
+ * bounded, not 48 x 4 MiB.  The calls over the bound are refused
+ * RESOURCE_EXHAUSTED; the first ones are still held (unanswered).
+ */
+static int
+k_held_many_big(void)
+{
+	struct hc	*c;
+	uint8_t		*b;
+	size_t		 n = HC_MAX_MSG - 64;
+	int32_t		 id, last = 0;
+	int		 ok = 0, i, refused = 0, held = 0;
+
+	if ((c = hc_open(64)) == NULL || (b = calloc(1, n)) == NULL) {
+		hc_free(c);
+		return 0;
+	}
+	for (id = 1; id < 96; id += 2) {
+		if (hc_req(c, id, RATC, NULL, 0, 0) != 0 ||
+		    hc_msg(c, id, 0, (uint32_t)n, b, n - 1, 0) != 0)
+			break;
+		last = id;
+	}
+	(void)hc_pump(c, 500);
+	for (i = 1; i <= last; i += 2) {
+		hc_outcome(c, i);
+		if (expect("status 8"))
+			refused++;
+		else if (strcmp(result, "timeout") == 0)
+			held++;
+	}
+	(void)snprintf(result, sizeof(result), "%d of 48 calls of %zu bytes "
+	    "sent, %d held, %d refused status 8", (last + 1) / 2, n, held,
+	    refused);
+	ok = last == 95 && refused > 0 && held > 0 && held + refused == 48;
+	free(b);
+	hc_free(c);
+	return ok;
+}
+
 /* ------------------------------------------------------ header fields */
 
 static int
@@ -2055,6 +2098,7 @@ static const struct kind	kinds[] = {
 	{ "grpc-gzip-bomb-wft",		"nf", k_gzip_bomb_wftc },
 	{ "grpc-gzip-garbage",		"n", k_gzip_garbage },
 	{ "grpc-oversize-message",	"nf", k_oversize },
+	{ "grpc-held-many-big",		"nf", k_held_many_big },
 	{ "pb-garbage-completion",	"n", k_garbage_protobuf },
 	{ "pb-forged-task-token",	"n", k_bad_task_token },
 	{ "pb-forged-heartbeat-token",	"n", k_heartbeat_bad_token },

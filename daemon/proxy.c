@@ -91,6 +91,8 @@
 #define PX_ENC_MAX	32
 #define PX_HELD_MAX	(32u * 1024u * 1024u)	/* request bytes held per
 						   connection (px_ic_hold()) */
+#define PX_HDR_CONN_MAX	(32u * 1024u * 1024u)	/* request header bytes per
+						   connection (px_header()) */
 #define PX_FAILED_PATH	TN_M_SERVICE "RespondActivityTaskFailed"
 
 struct px_hdrs {
@@ -128,6 +130,7 @@ struct px_stream {
 	struct gf_msg		 held;	/* the held request's message */
 	int			 nheld;	/* messages received */
 	size_t			 hold_bytes;	/* counted in pair's held */
+	size_t			 hdr_bytes;	/* counted in pair's hdr_bytes */
 	int			 ic_bad;	/* cannot be read: fail closed */
 	int			 tapped;	/* poll request read */
 	char			*ic_ns;
@@ -216,6 +219,7 @@ struct px_pair {
 	int			 orphan;	/* the worker is gone */
 	LIST_HEAD(, px_origin)	 origins;
 	size_t			 held;	/* bytes of held requests */
+	size_t			 hdr_bytes;	/* request fields of its streams */
 };
 
 static LIST_HEAD(, px_pair)	pairs = LIST_HEAD_INITIALIZER(pairs);
@@ -390,6 +394,7 @@ px_stream_free(struct px_stream *s)
 	pbuf_free(&s->resp);
 	free(s->path);
 	p->held -= s->hold_bytes;
+	p->hdr_bytes -= s->hdr_bytes;
 	gf_reader_free(&s->gfr);
 	gf_reader_free(&s->gfq);
 	free(s->held.data);
@@ -1454,11 +1459,26 @@ px_header(nghttp2_session *sess, const nghttp2_frame *f,
 		s->tenuo_md++;		/* never read, never forwarded */
 		return 0;
 	}
+	/*
+	 * HPACK lets a client repeat a 3 KB field for a byte, so the
+	 * fields all of a connection's streams keep are bounded too (counted
+	 * until the stream ends): past it, new fields reset their stream.
+	 */
+	if (down && s->pair->hdr_bytes + n.len + v.len > PX_HDR_CONN_MAX) {
+		log_warnx("%s: stream %d: request headers of the connection's "
+		    "streams over %u bytes", s->pair->peer, s->down_id,
+		    PX_HDR_CONN_MAX);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
 	if (px_hdrs_add(h, n.base, n.len, v.base, v.len) == -1) {
 		log_warnx("%s: stream %d: %s headers over the limit (%d "
 		    "fields, %d bytes)", s->pair->peer, s->down_id, down ?
 		    "request" : "response", PX_HDR_MAX_N, PX_HDR_MAX_BYTES);
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	if (down) {
+		s->pair->hdr_bytes += n.len + v.len;
+		s->hdr_bytes += n.len + v.len;
 	}
 	if (h == &s->req_hdrs && n.len == 5 && memcmp(n.base, ":path", 5) == 0
 	    && s->path == NULL)

@@ -92,6 +92,7 @@ struct hc {
 	int64_t			 init_win;
 	int			 ack;		/* answer SETTINGS, PING */
 	int			 noread;	/* never read the socket */
+	unsigned long		 nreads;	/* recv() calls that got bytes */
 	struct hs		*st;
 	size_t			 nst;
 };
@@ -223,6 +224,7 @@ hc_pump(struct hc *c, long ms)
 		return -1;
 	}
 	c->inlen += (size_t)n;
+	c->nreads++;
 	hc_parse(c);
 	return c->closed ? -1 : 0;
 }
@@ -660,6 +662,19 @@ hc_wait_close(struct hc *c, long ms)
 
 static char	result[512];
 
+/* Reads until the peer has been quiet for ms (or the deadline). */
+static void
+hc_drain(struct hc *c, long ms)
+{
+	unsigned long	before;
+
+	do {
+		before = c->nreads;
+		if (hc_pump(c, ms) == -1)
+			return;
+	} while (ms_left() > 0 && c->nreads != before);
+}
+
 static void
 hc_outcome(struct hc *c, int32_t sid)
 {
@@ -1031,7 +1046,7 @@ k_held_many_big(void)
 			break;
 		last = id;
 	}
-	(void)hc_pump(c, 500);
+	hc_drain(c, 500);
 	for (i = 1; i <= last; i += 2) {
 		hc_outcome(c, i);
 		if (expect("status 8"))
@@ -1102,6 +1117,46 @@ k_hpack_bomb(void)
 	free(f);
 	hc_free(c);
 	return ok;
+}
+
+/*
+ * The HPACK bomb spread over streams: 4000 held calls, each with 20
+ * references to one 3000-byte field in the dynamic table (60 KB of
+ * headers, under the 64 KiB per block) in a few bytes on the wire.
+ * What one connection keeps of header fields must be bounded: the
+ * streams over it are reset, the first ones held (unanswered).
+ */
+static int
+k_hpack_bomb_streams(void)
+{
+	struct hc	*c;
+	static char	 v[3001];
+	nghttp2_nv	 x[20];
+	int32_t		 id;
+	int		 i, held = 0, reset = 0, sent = 0;
+
+	if ((c = hc_open(4100)) == NULL)
+		return 0;
+	while (c->init_win == 65535 && !c->closed && ms_left() > 0)
+		(void)hc_pump(c, 20);		/* its SETTINGS first */
+	memset(v, 'c', sizeof(v) - 1);
+	for (i = 0; i < 20; i++)
+		x[i] = nv("x-bomb", v);
+	for (id = 1; id < 8000; id += 2, sent++)
+		if (hc_req(c, id, RATC, x, 20, 0) != 0)
+			break;
+	hc_drain(c, 500);
+	for (id = 1; id < 2 * sent; id += 2) {
+		hc_outcome(c, id);
+		if (expect("rst 2|rst 7|status 8"))
+			reset++;
+		else if (strcmp(result, "timeout") == 0)
+			held++;
+	}
+	(void)snprintf(result, sizeof(result), "%d calls with 60 KB of headers "
+	    "each sent, %d held, %d reset or refused", sent, held, reset);
+	hc_free(c);
+	return sent == 4000 && held > 0 && reset > 0 && held + reset == sent;
 }
 
 static int
@@ -2106,6 +2161,7 @@ static const struct kind	kinds[] = {
 	{ "hdr-huge-single",		"nf", k_huge_header },
 	{ "hdr-hpack-bomb",		"nf", k_hpack_bomb },
 	{ "hdr-many",			"nf", k_many_headers },
+	{ "hdr-hpack-bomb-streams",	"nf", k_hpack_bomb_streams },
 	{ "hdr-continuation-flood",	"nf", k_continuation_flood },
 	{ "hdr-pseudo-after-regular",	"n", k_pseudo_after_regular },
 	{ "hdr-response-pseudo",	"n", k_response_pseudo },

@@ -6,6 +6,8 @@
 #   make test-daemon-int     the sidecar between a gRPC backend and client,
 #                            h2c and TLS; then at scale (2000 long polls,
 #                            SIGHUP under load, keepalive)
+#   make test-daemon-hostile malformed gRPC and abusive HTTP/2 from raw
+#                            clients (tests/daemon/hostile.c, 70+ kinds)
 
 NGHTTP2_CFLAGS := $(shell pkg-config --cflags libnghttp2 2>/dev/null)
 NGHTTP2_LIBS := $(shell pkg-config --libs libnghttp2 2>/dev/null)

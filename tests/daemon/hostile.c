@@ -1168,10 +1168,11 @@ k_many_headers(void)
 	size_t		 i, n = 3000;
 	int		 ok = 0;
 
-	if ((c = hc_open(8)) == NULL ||
-	    (f = calloc(n + 6, sizeof(*f))) == NULL ||
-	    (names = calloc(n, sizeof(*names))) == NULL) {
-		hc_free(c);
+	f = calloc(n + 6, sizeof(*f));
+	names = calloc(n, sizeof(*names));
+	if (f == NULL || names == NULL || (c = hc_open(8)) == NULL) {
+		free(f);
+		free(names);
 		return 0;
 	}
 	f[0] = nv(":method", "POST");
@@ -1208,8 +1209,10 @@ k_continuation_flood(void)
 		return 0;
 	f[0] = nv(":method", "POST");
 	f[1] = nv(":path", UNARY);
-	if ((n = nghttp2_hd_deflate_hd(c->def, b, sizeof(b), f, 2)) < 0)
+	if ((n = nghttp2_hd_deflate_hd(c->def, b, sizeof(b), f, 2)) < 0) {
+		hc_free(c);
 		return 0;
+	}
 	if (hc_frame(c, F_HEADERS, 0, 1, b, (size_t)n) == 0)
 		for (i = 0; i < 100000 && hc_frame(c, F_CONT, 0, 1, NULL, 0)
 		    == 0; i++)
@@ -1566,8 +1569,10 @@ flood(uint8_t type, uint8_t flags, size_t plen, long count, const char *want)
 	one[2] = (uint8_t)plen;
 	one[3] = type;
 	one[4] = flags;
-	if ((buf = malloc(per * 1024)) == NULL)
+	if ((buf = malloc(per * 1024)) == NULL) {
+		hc_free(c);
 		return 0;
+	}
 	for (i = 0; i < 1024; i++)
 		memcpy(buf + i * per, one, per);
 	while (sent < count && hc_write(c, buf, per * 1024) == 0)

@@ -1171,7 +1171,7 @@ px_ic_feed_held(struct px_stream *s, const uint8_t *data, size_t len)
  * len more bytes for s's held request.  A held request is read whole
  * before it goes on (its bytes consumed as they come, or a message above
  * the stream window could never complete), so flow control does not
- * bound them: what one connection holds is, PX_HELD_MAX.  A call that
+ * bound them; PX_HELD_MAX bounds what one connection holds.  A call that
  * would go over it is refused RESOURCE_EXHAUSTED (the SDKs retry it),
  * unless it is the only one holding, so that one message of
  * max_message_bytes always fits.  0, or -1 when s was refused.

@@ -6,6 +6,8 @@
 #   make test-daemon-int     the sidecar between a gRPC backend and client,
 #                            h2c and TLS; then at scale (2000 long polls,
 #                            SIGHUP under load, keepalive)
+#   make test-daemon-hostile malformed gRPC and abusive HTTP/2 from raw
+#                            clients (tests/daemon/hostile.c, 70+ kinds)
 
 NGHTTP2_CFLAGS := $(shell pkg-config --cflags libnghttp2 2>/dev/null)
 NGHTTP2_LIBS := $(shell pkg-config --libs libnghttp2 2>/dev/null)
@@ -29,8 +31,9 @@ DTEST_CHECK_BIN := $(DTEST_CHECK_SRC:$(DTEST_DIR)/%.c=$(B)/tests/daemon/%)
 DTEST_BACKEND := $(B)/tests/daemon/h2backend
 DTEST_CLIENT := $(B)/tests/daemon/grpcclient
 DTEST_RAW := $(B)/tests/daemon/h2raw
+DTEST_HOSTILE := $(B)/tests/daemon/hostile
 DTEST_BINS := $(DTEST_CHECK_BIN) $(DTEST_BACKEND) $(DTEST_CLIENT) \
-    $(DTEST_RAW)
+    $(DTEST_RAW) $(DTEST_HOSTILE)
 
 .PHONY: daemon-all daemon-install test-daemon-unit test-daemon-int
 daemon-all: $(SIDECAR) $(DTEST_BINS)
@@ -79,6 +82,15 @@ $(B)/tests/daemon/h2raw.o: $(DTEST_DIR)/h2raw.c
 $(DTEST_RAW): $(B)/tests/daemon/h2raw.o
 	$(CC) $(LDFLAGS_BASE) -o $@ $< $(NGHTTP2_LIBS)
 
+# The hostile client: hand-written frames (nghttp2's HPACK only), zlib
+# for gzip bombs.
+$(B)/tests/daemon/hostile.o: $(DTEST_DIR)/hostile.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) -D_GNU_SOURCE $(NGHTTP2_CFLAGS) -c -o $@ $<
+
+$(DTEST_HOSTILE): $(B)/tests/daemon/hostile.o
+	$(CC) $(LDFLAGS_BASE) -o $@ $< $(NGHTTP2_LIBS) -lz
+
 test-daemon-unit: $(DTEST_CHECK_BIN)
 	@sh $(DTEST_DIR)/run-unit.sh $(DTEST_CHECK_BIN)
 
@@ -92,7 +104,16 @@ test-daemon-int: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT) $(DTEST_RAW)
 	    sh $(DTEST_DIR)/$$t || rc=1; \
 	done; exit $$rc
 
-TEST_RUNS += test-daemon-unit test-daemon-int
+# run-hostile.sh: malformed gRPC and abusive HTTP/2 from raw clients; the
+# sidecar must answer each clearly, stay up, bounded and serving.
+.PHONY: test-daemon-hostile
+test-daemon-hostile: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_RAW) \
+    $(DTEST_HOSTILE)
+	@SIDECAR=$(SIDECAR) BACKEND=$(DTEST_BACKEND) SANITIZE=$(SANITIZE) \
+	    RAW=$(DTEST_RAW) HOSTILE=$(DTEST_HOSTILE) \
+	    sh $(DTEST_DIR)/run-hostile.sh
+
+TEST_RUNS += test-daemon-unit test-daemon-int test-daemon-hostile
 
 # Keep the test objects (pattern-rule intermediates) between builds.
 .SECONDARY: $(DTEST_CHECK_BIN:%=%.o)
@@ -111,4 +132,4 @@ daemon-install: $(SIDECAR)
 
 -include $(DAEMON_OBJ:.o=.d) $(DTEST_CHECK_BIN:%=%.d) \
     $(B)/tests/daemon/h2backend.d $(B)/tests/daemon/grpcclient.d \
-    $(B)/tests/daemon/h2raw.d
+    $(B)/tests/daemon/h2raw.d $(B)/tests/daemon/hostile.d

@@ -89,6 +89,10 @@
 #define S_ORIGIN	0x8000	/* a call the sidecar makes itself */
 
 #define PX_ENC_MAX	32
+#define PX_HELD_MAX	(32u * 1024u * 1024u)	/* request bytes held per
+						   connection (px_ic_hold()) */
+#define PX_HDR_CONN_MAX	(32u * 1024u * 1024u)	/* request header bytes per
+						   connection (px_header()) */
 #define PX_FAILED_PATH	TN_M_SERVICE "RespondActivityTaskFailed"
 
 struct px_hdrs {
@@ -125,6 +129,8 @@ struct px_stream {
 	struct gf_reader	 gfq;	/* the poll request, read in passing */
 	struct gf_msg		 held;	/* the held request's message */
 	int			 nheld;	/* messages received */
+	size_t			 hold_bytes;	/* counted in pair's held */
+	size_t			 hdr_bytes;	/* counted in pair's hdr_bytes */
 	int			 ic_bad;	/* cannot be read: fail closed */
 	int			 tapped;	/* poll request read */
 	char			*ic_ns;
@@ -196,7 +202,9 @@ struct px_pair {
 	ev_io			 drd, dwr;
 	struct tls_conn		*dtls;		/* NULL: h2c */
 	int			 dready;	/* TLS handshake done */
-	ev_timer		 dtimer;	/* TLS handshake; drain notice */
+	int			 dpreface;	/* client preface received */
+	ev_timer		 dtimer;	/* TLS handshake, client preface;
+						   drain notice */
 	nghttp2_session		*down;
 	int			 draining;
 
@@ -210,6 +218,8 @@ struct px_pair {
 	int			 closing;
 	int			 orphan;	/* the worker is gone */
 	LIST_HEAD(, px_origin)	 origins;
+	size_t			 held;	/* bytes of held requests */
+	size_t			 hdr_bytes;	/* request fields of its streams */
 };
 
 static LIST_HEAD(, px_pair)	pairs = LIST_HEAD_INITIALIZER(pairs);
@@ -383,6 +393,8 @@ px_stream_free(struct px_stream *s)
 	pbuf_free(&s->req);
 	pbuf_free(&s->resp);
 	free(s->path);
+	p->held -= s->hold_bytes;
+	p->hdr_bytes -= s->hdr_bytes;
 	gf_reader_free(&s->gfr);
 	gf_reader_free(&s->gfq);
 	free(s->held.data);
@@ -1084,6 +1096,8 @@ px_ic_request_end(struct px_stream *s)
 	size_t			 n;
 
 	s->flags &= ~(unsigned)S_IC_HOLD;
+	s->pair->held -= s->hold_bytes;
+	s->hold_bytes = 0;
 	if (px_ic_not_one(s) || (!s->ic_decide && s->ic_bad)) {
 		metrics.route_refused++;
 		px_route_audit(s, "deny", "invalid_argument", s->ic_bad &&
@@ -1151,6 +1165,39 @@ px_ic_feed_held(struct px_stream *s, const uint8_t *data, size_t len)
 		free(m.data);
 		s->ic_bad = 1;
 	}
+}
+
+/*
+ * len more bytes for s's held request.  A held request is read whole
+ * before it goes on (its bytes consumed as they come, or a message above
+ * the stream window could never complete), so flow control does not
+ * bound them; PX_HELD_MAX bounds what one connection holds.  A call that
+ * would go over it is refused RESOURCE_EXHAUSTED (the SDKs retry it),
+ * unless it is the only one holding, so that one message of
+ * max_message_bytes always fits.  0, or -1 when s was refused.
+ */
+static int
+px_ic_hold(struct px_stream *s, size_t len)
+{
+	struct px_pair	*p = s->pair;
+
+	if (p->held + len <= PX_HELD_MAX || p->held == s->hold_bytes) {
+		p->held += len;
+		s->hold_bytes += len;
+		return 0;
+	}
+	s->flags &= ~(unsigned)S_IC_HOLD;
+	p->held -= s->hold_bytes;
+	s->hold_bytes = 0;
+	gf_reader_free(&s->gfr);
+	free(s->held.data);
+	s->held.data = NULL;
+	metrics.route_refused++;
+	px_route_audit(s, "deny", "resource_exhausted", "held request bytes "
+	    "on this connection over the limit");
+	px_stream_error(s, 8, "tenuo-sidecar: too many request bytes held on "
+	    "this connection");
+	return -1;
 }
 
 /* A poll's (or workflow task completion's) request, read in passing. */
@@ -1412,11 +1459,26 @@ px_header(nghttp2_session *sess, const nghttp2_frame *f,
 		s->tenuo_md++;		/* never read, never forwarded */
 		return 0;
 	}
+	/*
+	 * HPACK lets a client repeat a 3 KB field for a byte, so the
+	 * fields all of a connection's streams keep are bounded too (counted
+	 * until the stream ends): past it, new fields reset their stream.
+	 */
+	if (down && s->pair->hdr_bytes + n.len + v.len > PX_HDR_CONN_MAX) {
+		log_warnx("%s: stream %d: request headers of the connection's "
+		    "streams over %u bytes", s->pair->peer, s->down_id,
+		    PX_HDR_CONN_MAX);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
 	if (px_hdrs_add(h, n.base, n.len, v.base, v.len) == -1) {
 		log_warnx("%s: stream %d: %s headers over the limit (%d "
 		    "fields, %d bytes)", s->pair->peer, s->down_id, down ?
 		    "request" : "response", PX_HDR_MAX_N, PX_HDR_MAX_BYTES);
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	if (down) {
+		s->pair->hdr_bytes += n.len + v.len;
+		s->hdr_bytes += n.len + v.len;
 	}
 	if (h == &s->req_hdrs && n.len == 5 && memcmp(n.base, ":path", 5) == 0
 	    && s->path == NULL)
@@ -1476,8 +1538,8 @@ px_data_chunk(nghttp2_session *sess, int32_t id, const uint8_t *data,
 	s = nghttp2_session_get_stream_user_data(sess, id);
 	if (s != NULL && (s->flags & (down ? S_IC_HOLD : S_IC_RESP))) {
 		(void)nghttp2_session_consume(sess, id, len);
-		if (down)
-			px_ic_feed_held(s, data, len);
+		if (down && (s->ic_bad || px_ic_hold(s, len) == 0))
+			px_ic_feed_held(s, data, len);	/* ic_bad: dropped */
 		else
 			px_ic_feed_resp(s, data, len);
 		return 0;
@@ -1536,6 +1598,11 @@ px_d_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 	struct px_pair		*p = ud;
 	struct px_stream	*s;
 
+	if (f->hd.type == NGHTTP2_SETTINGS && !p->dpreface) {
+		p->dpreface = 1;	/* the preface is in: no deadline */
+		if (!p->draining)
+			ev_timer_stop(p->loop, &p->dtimer);
+	}
 	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
 	if (s == NULL)
 		return 0;
@@ -1837,6 +1904,17 @@ px_session_new(int server, void *ud)
 		if (nghttp2_option_new(&opt) != 0)
 			fatalx("nghttp2_option_new");
 		nghttp2_option_set_no_auto_window_update(opt, 1);
+		/*
+		 * nghttp2's flood limits, stated here rather than left to
+		 * the library's defaults (run-hostile.sh tries each): 32
+		 * entries per SETTINGS, 1000 SETTINGS and PING acks queued,
+		 * 8 CONTINUATION frames per header block, RST_STREAM at
+		 * 33/s after a burst of 1000 (rapid reset).
+		 */
+		nghttp2_option_set_max_settings(opt, 32);
+		nghttp2_option_set_max_outbound_ack(opt, 1000);
+		nghttp2_option_set_max_continuations(opt, 8);
+		nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
 		cbs[0] = px_callbacks(0);
 		cbs[1] = px_callbacks(1);
 	}
@@ -2460,7 +2538,10 @@ px_d_handshake(struct px_pair *p)
 		px_d_handshake_failed(p, why);
 		return;
 	}
-	ev_timer_stop(p->loop, &p->dtimer);
+	ev_timer_stop(p->loop, &p->dtimer);	/* now for the preface */
+	ev_timer_set(&p->dtimer, (double)p->cf->tls_handshake_timeout_ms /
+	    1000.0, 0.);
+	ev_timer_start(p->loop, &p->dtimer);
 	p->dready = 1;
 	tls_conn_describe(p->dtls, desc, sizeof(desc));
 	log_debug("%s: TLS %s", p->peer, desc);
@@ -2469,7 +2550,12 @@ px_d_handshake(struct px_pair *p)
 	px_pair_flush(p);
 }
 
-/* The worker's TLS handshake timed out, or the drain notice is over. */
+/*
+ * The worker's TLS handshake or its client preface (magic and SETTINGS)
+ * timed out, or the drain notice is over.  Without the preface deadline a
+ * connection that says nothing (or a byte at a time) would hold one of
+ * PX_MAX_CONNS and an upstream connection for ever.
+ */
 static void
 px_d_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -2481,8 +2567,15 @@ px_d_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		px_orphan_expired(p);
 		return;
 	}
-	if (!p->draining) {
+	if (!p->draining && p->dtls != NULL && !p->dready) {
 		px_d_handshake_failed(p, "handshake timed out");
+		return;
+	}
+	if (!p->draining) {
+		log_warnx("%s: no HTTP/2 client preface within %llu ms: "
+		    "closed", p->peer,
+		    (unsigned long long)p->cf->tls_handshake_timeout_ms);
+		px_pair_close(p, NULL);
 		return;
 	}
 	(void)nghttp2_submit_goaway(p->down, NGHTTP2_FLAG_NONE,
@@ -2779,10 +2872,9 @@ px_pair_new(struct ev_loop *loop, int fd, const char *peer, int tls,
 	log_debug("%s: connection accepted%s", peer, tls ? " (TLS)" : "");
 	audit_event_conn("connection_opened", peer, cf->upstream, NULL);
 	ev_io_start(loop, &p->drd);
-	if (p->dtls != NULL) {	/* upstream once the worker is through */
-		ev_timer_start(loop, &p->dtimer);
+	ev_timer_start(loop, &p->dtimer);	/* handshake, preface */
+	if (p->dtls != NULL)	/* upstream once the worker is through */
 		return;
-	}
 	px_up_connect(p);
 	px_pair_flush(p);
 }

@@ -33,10 +33,12 @@
  *      base64 SignedApprovals (read only when the leaf has approval gates);
  *   3. no warrant: deny CONSTRAINT_VIOLATED when require_warrant is on,
  *      else allow unauthenticated (code "no_warrant");
- *   4. the stack is looked up in the chain cache by SHA-256 of its bytes,
- *      else decoded (signatures verified) and stored once tn_authorize()
- *      has verified the chain; header warrant depth > max_chain_depth (10)
- *      denies CHAIN_INVALID;
+ *   4. the stack is looked up in the chain cache by BLAKE2b-256 of the
+ *      warrant, compressed and chain headers as received (a hit skips
+ *      base64, gunzip, decoding and the leaf match: all functions of those
+ *      bytes), else decoded (signatures verified) and stored once
+ *      tn_authorize() has verified the chain; header warrant depth >
+ *      max_chain_depth (10) denies CHAIN_INVALID;
  *   5. PoP arguments: tn_args_normalize() over input.payloads and
  *      x-tenuo-arg-keys; a payload the rules cannot reproduce (codec,
  *      external storage, binary/null, ...) denies with a reason saying so;

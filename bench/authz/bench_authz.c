@@ -2,8 +2,12 @@
  * bench_authz.c: what the sidecar's enforcement engine costs per activity
  * task, in process, against the Ed25519 verification it is made of.
  *
- *   bench_authz [ROUNDS [ITERS]]      the benchmark (default 7 rounds of
- *                                     200 tasks per case; median round)
+ *   bench_authz [ROUNDS [ITERS [CASE]]]
+ *                                     the benchmark (default 7 rounds of
+ *                                     200 tasks per case; median round);
+ *                                     CASE: that case only (and the
+ *                                     sodium verify it is compared with),
+ *                                     e.g. for callgrind
  *   bench_authz mktask DIR BYTES      writes the files bench/net/run-net.sh
  *                                     needs for the inspected large
  *                                     message: DIR/poll.req (a framed
@@ -431,7 +435,7 @@ decide_one(struct task *t, int wire, enum authz_decision want)
 }
 
 static int
-run_bench(int rounds, int iters)
+run_bench(int rounds, int iters, const char *only)
 {
 	struct task good1, good3, bad1;
 	struct chaincache *cache;
@@ -466,10 +470,15 @@ run_bench(int rounds, int iters)
 	randombytes_buf(msg, sizeof(msg));
 	crypto_sign_detached(sig, NULL, msg, sizeof(msg), P[0].sk);
 	memset(vpt, 0, sizeof(vpt));
+	memset(us, 0, sizeof(us));
 
 	for (int r = 0; r < rounds; r++) {
 		for (int c = 0; c < NCASES; c++) {
 			double t0;
+
+			if (only != NULL && strcmp(only, CASE_NAME[c]) != 0 &&
+			    c != C_SODIUM)
+				continue;
 			int cold = c == C_COLD1 || c == C_COLD3 ||
 			    c == C_BADPOPCOLD;
 			struct task *t = c == C_WARM3 || c == C_COLD3 ? &good3 :
@@ -671,5 +680,5 @@ main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "mktask") == 0)
 		return run_mktask(argv[2], argv[3]);
 	return run_bench(argc > 1 ? atoi(argv[1]) : 7,
-	    argc > 2 ? atoi(argv[2]) : 200);
+	    argc > 2 ? atoi(argv[2]) : 200, argc > 3 ? argv[3] : NULL);
 }

@@ -753,6 +753,8 @@ START_TEST(test_authz_chain_header)
 	t.hlen[0] = stray.len;
 	decide(&t, &r);
 	assert_deny(&r, "CHAIN_INVALID", AUTHZ_C_CHAIN_LEAF_MISMATCH);
+	/* the verified chain is cached, but not for another warrant */
+	ck_assert_int_eq(r.cache_hit, 0);
 	authz_result_free(&r);
 	/* A chain header that is not base64. */
 	t.hval[0] = leaf.env;
@@ -986,6 +988,17 @@ START_TEST(test_authz_cache_hit_and_generation)
 	assert_allow(&r);
 	ck_assert_int_eq(r.cache_hit, 1);
 	authz_result_free(&r);
+	/*
+	 * The key covers x-tenuo-compressed: the same warrant bytes said to
+	 * be gzip are not the cached plain warrant (gunzip fails).
+	 */
+	tb_hdrs(&t, "x-tenuo-compressed", "1");
+	t.act = "2c";
+	decide(&t, &r);
+	ck_assert_int_eq(r.cache_hit, 0);
+	assert_deny(&r, "CHAIN_INVALID", AUTHZ_C_WARRANT_MALFORMED);
+	authz_result_free(&r);
+	t.nh--;
 	/* A reload bumps the generation: decoded again. */
 	TRUST.generation++;
 	t.act = "3";

@@ -85,7 +85,7 @@ START_TEST(test_gf_split_everywhere)
 		ck_assert_int_eq(m[i].compressed, i & 1);
 		if (m[i].len > 0)
 			ck_assert_mem_eq(m[i].data, in[i], m[i].len);
-		free(m[i].data);
+		gf_msg_free(&m[i]);
 	}
 	ck_assert_int_eq(gf_reader_partial(&r), 0);
 	gf_reader_free(&r);
@@ -106,7 +106,7 @@ START_TEST(test_gf_byte_at_a_time_large)
 	ck_assert_int_eq(feed_all(&r, buf, len + GF_PREFIX_LEN, 1, &m, 1), 1);
 	ck_assert_uint_eq(m.len, len);
 	ck_assert_mem_eq(m.data, buf + GF_PREFIX_LEN, len);
-	free(m.data);
+	gf_msg_free(&m);
 	gf_reader_free(&r);
 	free(buf);
 }
@@ -125,7 +125,7 @@ START_TEST(test_gf_max_is_inclusive)
 	ck_assert_int_eq(gf_reader_feed(&r, buf, sizeof(buf), &used, &m),
 	    GF_MSG);
 	ck_assert_uint_eq(used, sizeof(buf));
-	free(m.data);
+	gf_msg_free(&m);
 	gf_reader_free(&r);
 	gf_reader_init(&r, 99);
 	ck_assert_int_eq(gf_reader_feed(&r, buf, sizeof(buf), &used, &m),
@@ -247,7 +247,7 @@ START_TEST(test_gf_gzip_round_trip)
 	ck_assert_ptr_nonnull(strstr(why, "snappy"));
 	ck_assert_int_eq(gf_msg_plain(&m, NULL, sizeof(plain), &back, &blen,
 	    why, sizeof(why)), -1);
-	free(m.data);
+	gf_msg_free(&m);
 	gf_reader_free(&r);
 	free(wire);
 	/* identity: framed as is, read back as is. */
@@ -261,7 +261,7 @@ START_TEST(test_gf_gzip_round_trip)
 	    sizeof(why)), 0);
 	ck_assert_mem_eq(back, plain, 10);
 	free(back);
-	free(m.data);
+	gf_msg_free(&m);
 	gf_reader_free(&r);
 	free(wire);
 }

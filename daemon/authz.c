@@ -682,6 +682,8 @@ verify_opts(const struct dstate *d, struct tn_verify_opts *o)
 	    (const uint8_t (*)[TN_KEY_LEN])pol->roots : tr->roots;
 	o->nroots = pol->roots != NULL ? pol->nroots : tr->nroots;
 	o->now = d->now;
+	/* a cached stack was stored once tn_chain_verify() passed on it */
+	o->links_verified = d->r->cache_hit;
 	o->pop_max_windows = pol->pop_max_windows;
 	o->srl = tr->srl;
 	if (pol->pop_clock == AUTHZ_POP_SCHEDULED && d->task != NULL &&

@@ -473,6 +473,218 @@ ic_find_token(const uint8_t *p, size_t n, size_t *start, size_t *end,
 	return found == 1 ? 0 : -1;
 }
 
+/* The stream's messages go out as they are (no gzip to apply). */
+static int
+ic_identity_enc(const char *enc)
+{
+	return enc == NULL || strcmp(enc, "gzip") != 0;
+}
+
+/* ------------------------------------------- editing on the wire */
+
+/* One top-level field: p[start..end) whole (key, length, value). */
+struct ic_field {
+	size_t		start, end;
+	uint64_t	num;
+};
+
+/*
+ * The next top-level field of p[0..n) from *off: 1, 0 at the end, -1 when
+ * malformed or a group (protobuf-c refuses those too).
+ */
+static int
+ic_field_next(const uint8_t *p, size_t n, size_t *off, struct ic_field *f)
+{
+	uint64_t	key, len;
+
+	if (*off >= n)
+		return 0;
+	f->start = *off;
+	if (ic_varint(p, n, off, &key) == -1 || key >> 3 == 0)
+		return -1;
+	f->num = key >> 3;
+	switch (key & 7) {
+	case 0:
+		if (ic_varint(p, n, off, &len) == -1)
+			return -1;
+		break;
+	case 1:
+	case 5:
+		len = (key & 7) == 1 ? 8 : 4;
+		if (n - *off < len)
+			return -1;
+		*off += (size_t)len;
+		break;
+	case 2:
+		if (ic_varint(p, n, off, &len) == -1 || len > n - *off)
+			return -1;
+		*off += (size_t)len;
+		break;
+	default:
+		return -1;
+	}
+	f->end = *off;
+	return 1;
+}
+
+/*
+ * What the poll's bytes look like at the top level: the one task_token
+ * (1) and header (7) fields (counted: a repeated one is merged by
+ * protobuf, so it is not edited in place), and the bytes of the fields
+ * the decision reads (the known ones; unknown fields such as
+ * heartbeat_details are not copied into the decoded task).
+ */
+struct ic_wire {
+	struct ic_field	 tok, hdr;
+	size_t		 ntok, nhdr;
+	uint8_t		*known;		/* NULL: every field is known */
+	size_t		 knownlen;
+};
+
+static int
+ic_wire_scan(const uint8_t *p, size_t n, struct ic_wire *w)
+{
+	struct ic_field	f;
+	size_t		off = 0, unknown = 0;
+	int		rv;
+
+	memset(w, 0, sizeof(*w));
+	while ((rv = ic_field_next(p, n, &off, &f)) == 1) {
+		if (f.num == 1 && w->ntok++ == 0)
+			w->tok = f;
+		if (f.num == 7 && w->nhdr++ == 0)
+			w->hdr = f;
+		if (f.num > UINT32_MAX ||
+		    protobuf_c_message_descriptor_get_field(&IC_DESC_TASK,
+		    (unsigned)f.num) == NULL)
+			unknown += f.end - f.start;
+	}
+	if (rv == -1)
+		return -1;
+	if (unknown == 0)
+		return 0;
+	if ((w->known = malloc(n - unknown + 1)) == NULL)
+		fatal("malloc");
+	off = 0;
+	while (ic_field_next(p, n, &off, &f) == 1)
+		if (f.num <= UINT32_MAX &&
+		    protobuf_c_message_descriptor_get_field(&IC_DESC_TASK,
+		    (unsigned)f.num) != NULL) {
+			memcpy(w->known + w->knownlen, p + f.start,
+			    f.end - f.start);
+			w->knownlen += f.end - f.start;
+		}
+	return 0;
+}
+
+/* Replace p[start..end) of the message with rep[0..replen). */
+struct ic_edit {
+	size_t		 start, end;
+	uint8_t		*rep;		/* owned */
+	size_t		 replen;
+};
+
+/* A length-delimited field: key, length, and the value packed from m. */
+static void
+ic_edit_field(struct ic_edit *e, const struct ic_field *f, unsigned num,
+    const uint8_t *val, size_t vlen)
+{
+	uint8_t	hdr[16];
+	size_t	h;
+
+	h = ic_varint_put(hdr, (uint64_t)num << 3 | 2);
+	h += ic_varint_put(hdr + h, vlen);
+	e->start = f->start;
+	e->end = f->end;
+	e->replen = h + vlen;
+	if ((e->rep = malloc(e->replen)) == NULL)
+		fatal("malloc");
+	memcpy(e->rep, hdr, h);
+	if (vlen > 0)
+		memcpy(e->rep + h, val, vlen);
+}
+
+/*
+ * Moves the unchanged stretches of msg[0..len) to where they go once the
+ * edits (sorted, disjoint) are applied, then writes the edits: in place,
+ * msg having room for the new length.  A stretch moving left is moved
+ * before those after it, one moving right after them, so none is
+ * overwritten before it has moved.
+ */
+static void
+ic_splice_in_place(uint8_t *msg, size_t len, const struct ic_edit *e,
+    size_t ne)
+{
+	size_t		 src[IC_EDIT_MAX + 1], end[IC_EDIT_MAX + 1];
+	ptrdiff_t	 shift[IC_EDIT_MAX + 1], d = 0;
+	size_t		 i;
+
+	for (i = 0; i <= ne; i++) {
+		src[i] = i == 0 ? 0 : e[i - 1].end;
+		end[i] = i == ne ? len : e[i].start;
+		shift[i] = d;
+		if (i < ne)
+			d += (ptrdiff_t)e[i].replen -
+			    (ptrdiff_t)(e[i].end - e[i].start);
+	}
+	for (i = 0; i <= ne; i++)
+		if (shift[i] <= 0 && end[i] > src[i])
+			memmove(msg + (ptrdiff_t)src[i] + shift[i],
+			    msg + src[i], end[i] - src[i]);
+	for (i = ne + 1; i-- > 0;)
+		if (shift[i] > 0 && end[i] > src[i])
+			memmove(msg + (ptrdiff_t)src[i] + shift[i],
+			    msg + src[i], end[i] - src[i]);
+	for (i = 0; i < ne; i++)
+		memcpy(msg + (ptrdiff_t)e[i].start + shift[i], e[i].rep,
+		    e[i].replen);
+}
+
+/*
+ * The message m with the edits applied, framed (uncompressed) in *out.
+ * A message from gf_reader_feed() is edited in its own block (grown when
+ * the edits grow it), which *out takes over: m is emptied.  Otherwise
+ * the result is a new block.  0, or -1 when too long to frame.
+ */
+static int
+ic_splice(struct gf_msg *m, struct ic_edit *e, size_t ne, uint8_t **out,
+    size_t *outlen)
+{
+	struct ic_edit	 t;
+	uint8_t		*blk;
+	size_t		 i, nlen = m->len;
+
+	if (ne == 2 && e[1].start < e[0].start) {
+		t = e[0];
+		e[0] = e[1];
+		e[1] = t;
+	}
+	for (i = 0; i < ne; i++)
+		nlen = nlen - (e[i].end - e[i].start) + e[i].replen;
+	if (nlen > UINT32_MAX)
+		return -1;
+	if (m->base != NULL) {
+		blk = m->base;
+		if (nlen > m->len &&
+		    (blk = realloc(blk, GF_PREFIX_LEN + nlen)) == NULL)
+			fatal("realloc");
+		ic_splice_in_place(blk + GF_PREFIX_LEN, m->len, e, ne);
+		memset(m, 0, sizeof(*m));
+	} else {
+		/* room for the old bytes too: they move in place */
+		if ((blk = malloc(GF_PREFIX_LEN + (nlen > m->len ? nlen :
+		    m->len))) == NULL)
+			fatal("malloc");
+		if (m->len > 0)
+			memcpy(blk + GF_PREFIX_LEN, m->data, m->len);
+		ic_splice_in_place(blk + GF_PREFIX_LEN, m->len, e, ne);
+	}
+	gf_prefix_encode(blk, 0, (uint32_t)nlen);
+	*out = blk;
+	*outlen = GF_PREFIX_LEN + nlen;
+	return 0;
+}
+
 /* p with its token field replaced by one holding tok; framed. */
 static int
 ic_replace_token(const uint8_t *p, size_t n, size_t start, size_t end,
@@ -526,8 +738,34 @@ ic_multi_op_request(const char *path, const char *peer,
 		    "multi_operation_refused", msg, NULL, peer);
 }
 
+/*
+ * The request with the original token: edited in m's own block when the
+ * stream has no gzip and the message was not compressed (ic_splice()),
+ * else re-framed from a copy.  0 or -1.
+ */
+static int
+ic_token_put(struct gf_msg *m, const uint8_t *p, size_t n, size_t start,
+    size_t end, const uint8_t *tok, size_t toklen, const char *enc,
+    int inflated, struct ic_req_out *out)
+{
+	struct ic_field	f;
+	struct ic_edit	e;
+	int		rv;
+
+	if (inflated || !ic_identity_enc(enc))
+		return ic_replace_token(p, n, start, end, tok, toklen, enc,
+		    &out->framed, &out->framed_len);
+	f.start = start;
+	f.end = end;
+	f.num = 1;
+	ic_edit_field(&e, &f, 1, tok, toklen);	/* tok may point into m */
+	rv = ic_splice(m, &e, 1, &out->framed, &out->framed_len);
+	free(e.rep);
+	return rv;
+}
+
 void
-ic_token_request(enum ic_kind kind, const char *path, const struct gf_msg *m,
+ic_token_request(enum ic_kind kind, const char *path, struct gf_msg *m,
     const char *enc, size_t max, const char *peer, struct ic_req_out *out)
 {
 	const uint8_t	*wtok, *tok, *p = NULL;
@@ -564,8 +802,8 @@ ic_token_request(enum ic_kind kind, const char *path, const struct gf_msg *m,
 		free(owned);
 		return;
 	}
-	if (ic_replace_token(p, n, start, end, tok, toklen, enc, &out->framed,
-	    &out->framed_len) == -1)
+	if (ic_token_put(m, p, n, start, end, tok, toklen, enc, owned != NULL,
+	    out) == -1)
 		ic_deny_req(out, path, "internal", "cannot re-encode the "
 		    "request", peer);
 	else
@@ -946,209 +1184,6 @@ ic_resp_pack(const ProtobufCMessage *m, const char *enc,
 	free(p);
 }
 
-/* ------------------------------------------- editing on the wire */
-
-/* One top-level field: p[start..end) whole (key, length, value). */
-struct ic_field {
-	size_t		start, end;
-	uint64_t	num;
-};
-
-/*
- * The next top-level field of p[0..n) from *off: 1, 0 at the end, -1 when
- * malformed or a group (protobuf-c refuses those too).
- */
-static int
-ic_field_next(const uint8_t *p, size_t n, size_t *off, struct ic_field *f)
-{
-	uint64_t	key, len;
-
-	if (*off >= n)
-		return 0;
-	f->start = *off;
-	if (ic_varint(p, n, off, &key) == -1 || key >> 3 == 0)
-		return -1;
-	f->num = key >> 3;
-	switch (key & 7) {
-	case 0:
-		if (ic_varint(p, n, off, &len) == -1)
-			return -1;
-		break;
-	case 1:
-	case 5:
-		len = (key & 7) == 1 ? 8 : 4;
-		if (n - *off < len)
-			return -1;
-		*off += (size_t)len;
-		break;
-	case 2:
-		if (ic_varint(p, n, off, &len) == -1 || len > n - *off)
-			return -1;
-		*off += (size_t)len;
-		break;
-	default:
-		return -1;
-	}
-	f->end = *off;
-	return 1;
-}
-
-/*
- * What the poll's bytes look like at the top level: the one task_token
- * (1) and header (7) fields (counted: a repeated one is merged by
- * protobuf, so it is not edited in place), and the bytes of the fields
- * the decision reads (the known ones; unknown fields such as
- * heartbeat_details are not copied into the decoded task).
- */
-struct ic_wire {
-	struct ic_field	 tok, hdr;
-	size_t		 ntok, nhdr;
-	uint8_t		*known;		/* NULL: every field is known */
-	size_t		 knownlen;
-};
-
-static int
-ic_wire_scan(const uint8_t *p, size_t n, struct ic_wire *w)
-{
-	struct ic_field	f;
-	size_t		off = 0, unknown = 0;
-	int		rv;
-
-	memset(w, 0, sizeof(*w));
-	while ((rv = ic_field_next(p, n, &off, &f)) == 1) {
-		if (f.num == 1 && w->ntok++ == 0)
-			w->tok = f;
-		if (f.num == 7 && w->nhdr++ == 0)
-			w->hdr = f;
-		if (f.num > UINT32_MAX ||
-		    protobuf_c_message_descriptor_get_field(&IC_DESC_TASK,
-		    (unsigned)f.num) == NULL)
-			unknown += f.end - f.start;
-	}
-	if (rv == -1)
-		return -1;
-	if (unknown == 0)
-		return 0;
-	if ((w->known = malloc(n - unknown + 1)) == NULL)
-		fatal("malloc");
-	off = 0;
-	while (ic_field_next(p, n, &off, &f) == 1)
-		if (f.num <= UINT32_MAX &&
-		    protobuf_c_message_descriptor_get_field(&IC_DESC_TASK,
-		    (unsigned)f.num) != NULL) {
-			memcpy(w->known + w->knownlen, p + f.start,
-			    f.end - f.start);
-			w->knownlen += f.end - f.start;
-		}
-	return 0;
-}
-
-/* Replace p[start..end) of the message with rep[0..replen). */
-struct ic_edit {
-	size_t		 start, end;
-	uint8_t		*rep;		/* owned */
-	size_t		 replen;
-};
-
-/* A length-delimited field: key, length, and the value packed from m. */
-static void
-ic_edit_field(struct ic_edit *e, const struct ic_field *f, unsigned num,
-    const uint8_t *val, size_t vlen)
-{
-	uint8_t	hdr[16];
-	size_t	h;
-
-	h = ic_varint_put(hdr, (uint64_t)num << 3 | 2);
-	h += ic_varint_put(hdr + h, vlen);
-	e->start = f->start;
-	e->end = f->end;
-	e->replen = h + vlen;
-	if ((e->rep = malloc(e->replen)) == NULL)
-		fatal("malloc");
-	memcpy(e->rep, hdr, h);
-	if (vlen > 0)
-		memcpy(e->rep + h, val, vlen);
-}
-
-/*
- * Moves the unchanged stretches of msg[0..len) to where they go once the
- * edits (sorted, disjoint) are applied, then writes the edits: in place,
- * msg having room for the new length.  A stretch moving left is moved
- * before those after it, one moving right after them, so none is
- * overwritten before it has moved.
- */
-static void
-ic_splice_in_place(uint8_t *msg, size_t len, const struct ic_edit *e,
-    size_t ne)
-{
-	size_t		 src[IC_EDIT_MAX + 1], end[IC_EDIT_MAX + 1];
-	ptrdiff_t	 shift[IC_EDIT_MAX + 1], d = 0;
-	size_t		 i;
-
-	for (i = 0; i <= ne; i++) {
-		src[i] = i == 0 ? 0 : e[i - 1].end;
-		end[i] = i == ne ? len : e[i].start;
-		shift[i] = d;
-		if (i < ne)
-			d += (ptrdiff_t)e[i].replen -
-			    (ptrdiff_t)(e[i].end - e[i].start);
-	}
-	for (i = 0; i <= ne; i++)
-		if (shift[i] <= 0 && end[i] > src[i])
-			memmove(msg + (ptrdiff_t)src[i] + shift[i],
-			    msg + src[i], end[i] - src[i]);
-	for (i = ne + 1; i-- > 0;)
-		if (shift[i] > 0 && end[i] > src[i])
-			memmove(msg + (ptrdiff_t)src[i] + shift[i],
-			    msg + src[i], end[i] - src[i]);
-	for (i = 0; i < ne; i++)
-		memcpy(msg + (ptrdiff_t)e[i].start + shift[i], e[i].rep,
-		    e[i].replen);
-}
-
-/*
- * The message m with the edits applied, framed (uncompressed) in *out.
- * A message from gf_reader_feed() is edited in its own block (grown when
- * the edits grow it), which *out takes over: m is emptied.  Otherwise
- * the result is a new block.  0, or -1 when too long to frame.
- */
-static int
-ic_splice(struct gf_msg *m, struct ic_edit *e, size_t ne, uint8_t **out,
-    size_t *outlen)
-{
-	struct ic_edit	 t;
-	uint8_t		*blk;
-	size_t		 i, nlen = m->len;
-
-	if (ne == 2 && e[1].start < e[0].start) {
-		t = e[0];
-		e[0] = e[1];
-		e[1] = t;
-	}
-	for (i = 0; i < ne; i++)
-		nlen = nlen - (e[i].end - e[i].start) + e[i].replen;
-	if (nlen > UINT32_MAX)
-		return -1;
-	if (m->base != NULL) {
-		blk = m->base;
-		if (nlen > m->len &&
-		    (blk = realloc(blk, GF_PREFIX_LEN + nlen)) == NULL)
-			fatal("realloc");
-		ic_splice_in_place(blk + GF_PREFIX_LEN, m->len, e, ne);
-		memset(m, 0, sizeof(*m));
-	} else {
-		if ((blk = malloc(GF_PREFIX_LEN + nlen)) == NULL)
-			fatal("malloc");
-		if (m->len > 0)
-			memcpy(blk + GF_PREFIX_LEN, m->data, m->len);
-		ic_splice_in_place(blk + GF_PREFIX_LEN, m->len, e, ne);
-	}
-	gf_prefix_encode(blk, 0, (uint32_t)nlen);
-	*out = blk;
-	*outlen = GF_PREFIX_LEN + nlen;
-	return 0;
-}
-
 /*
  * The decided task's changes written into the wire bytes of m (its token
  * field, its header field) instead of re-encoding the whole message:
@@ -1279,13 +1314,6 @@ ic_wftc_response(struct ic_task_ctx *c, const uint8_t *p, size_t n,
 	if (c->changed)
 		ic_resp_pack(&r->base, enc, out, c->ns, c->peer);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
-}
-
-/* The stream's messages go out as they are (no gzip to apply). */
-static int
-ic_identity_enc(const char *enc)
-{
-	return enc == NULL || strcmp(enc, "gzip") != 0;
 }
 
 void

@@ -115,9 +115,12 @@ struct ic_req_out {
 /*
  * A request of kind IC_TOKEN (m may be NULL for IC_BY_ID, which is
  * decided on its path alone).  Writes the audit event for a refusal.
+ * The unwrapped token is written into m's own block when m came from
+ * gf_reader_feed() and is neither compressed nor on a gzip stream:
+ * out->framed takes that block over and m is emptied (as ic_response()).
  */
 void	ic_token_request(enum ic_kind kind, const char *path,
-	    const struct gf_msg *m, const char *grpc_encoding, size_t max,
+	    struct gf_msg *m, const char *grpc_encoding, size_t max,
 	    const char *peer, struct ic_req_out *out);
 void	ic_req_out_free(struct ic_req_out *out);
 

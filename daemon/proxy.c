@@ -1062,7 +1062,7 @@ px_ic_pass_held(struct px_stream *s)
 
 /* The decision on a held request, by kind. */
 static void
-px_ic_decide_held(struct px_stream *s, const struct gf_msg *m,
+px_ic_decide_held(struct px_stream *s, struct gf_msg *m,
     struct ic_req_out *out)
 {
 	char	*ns = NULL;
@@ -1095,7 +1095,7 @@ static void
 px_ic_request_end(struct px_stream *s)
 {
 	struct ic_req_out	 out;
-	const struct gf_msg	*m;
+	struct gf_msg		*m;
 
 	s->flags &= ~(unsigned)S_IC_HOLD;
 	if (px_ic_not_one(s) || (!s->ic_decide && s->ic_bad)) {

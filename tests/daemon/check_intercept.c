@@ -170,7 +170,7 @@ START_TEST(test_token_unwrap)
 	struct tasktoken_keys	 k;
 	completed_t		 r;
 	completed_t		*back;
-	struct gf_msg		 m, gz;
+	struct gf_msg		 m, gz, rd;
 	struct ic_req_out	 out;
 	uint8_t			*w, *plain;
 	size_t			 wlen, plen;
@@ -200,6 +200,25 @@ START_TEST(test_token_unwrap)
 	ck_assert_str_eq(back->namespace_, "default");
 	protobuf_c_message_free_unpacked(&back->base, NULL);
 	ic_req_out_free(&out);
+	/* read by a gf_reader: the token rewritten in the message's block */
+	msg_read(m.data, m.len, &rd);
+	ic_token_request(IC_TOKEN, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED, &rd,
+	    NULL, 1 << 20, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_REPLACE);
+	ck_assert_ptr_null(rd.base);		/* taken over */
+	back = (completed_t *)protobuf_c_message_unpack(
+	    &temporal__api__workflowservice__v1__respond_activity_task_completed_request__descriptor,
+	    NULL, out.framed_len - 5, out.framed + 5);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_uint_eq(back->task_token.len, strlen(TOKEN));
+	ck_assert_mem_eq(back->task_token.data, TOKEN, strlen(TOKEN));
+	ck_assert_str_eq(back->identity, "worker@host");
+	ck_assert_str_eq(back->namespace_, "default");
+	ck_assert_uint_eq(out.framed_len - 5, m.len - wlen + strlen(TOKEN) -
+	    (wlen >= 128 ? 1 : 0));
+	protobuf_c_message_free_unpacked(&back->base, NULL);
+	ic_req_out_free(&out);
+	gf_msg_free(&rd);
 	/* gzip in, gzip out */
 	ck_assert_int_eq(gf_msg_frame(m.data, m.len, "gzip", &gz.data, &gz.len,
 	    why, sizeof(why)), 0);

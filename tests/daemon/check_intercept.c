@@ -143,9 +143,11 @@ cat3(const struct gf_msg *a, const uint8_t *b, size_t bn,
 
 	*n = a->len + bn + c->len;
 	ck_assert_ptr_nonnull(o = malloc(*n));
-	memcpy(o, a->data, a->len);
+	if (a->len > 0)
+		memcpy(o, a->data, a->len);
 	memcpy(o + a->len, b, bn);
-	memcpy(o + a->len + bn, c->data, c->len);
+	if (c->len > 0)
+		memcpy(o + a->len + bn, c->data, c->len);
 	return o;
 }
 

@@ -327,6 +327,17 @@ int	authz_pb_strings_check(const ProtobufCMessageDescriptor *desc,
 	    const uint8_t *buf, size_t len);
 
 /*
+ * The same check; also sets *ambiguous (may be NULL) to 1 when some
+ * message in buf (known fields, at any depth) holds a field that is not
+ * repeated more than once, or two members of a oneof.  Decoders disagree
+ * on such bytes (protobuf-c merges a repeated sub-message, protobufjs
+ * keeps the last), so they are only forwarded after a re-encode, which
+ * makes what the worker reads what was decided.
+ */
+int	authz_pb_check(const ProtobufCMessageDescriptor *desc,
+	    const uint8_t *buf, size_t len, int *ambiguous);
+
+/*
  * Removes every Header.fields entry whose key starts with "x-tenuo-" from
  * the task in place (the entries are freed with the task's default
  * allocator, so the task must come from *_unpack(NULL, ...)).  Unknown

@@ -1327,6 +1327,7 @@ ic_response(enum ic_kind kind, struct gf_msg *m, const char *enc,
 	uint8_t			*owned;
 	size_t			 n;
 	char			 why[IC_REASON_MAX];
+	int			 amb = 1;
 
 	memset(out, 0, sizeof(*out));
 	if (ic.cf == NULL) {
@@ -1347,8 +1348,8 @@ ic_response(enum ic_kind kind, struct gf_msg *m, const char *enc,
 	c.tq = tq;
 	c.peer = peer;
 	c.now_ms = ic_now_ms();
-	c.wire_ok = authz_pb_strings_check(desc, p, n) == 0;
-	if (kind == IC_POLL && owned == NULL && n > 0 &&
+	c.wire_ok = authz_pb_check(desc, p, n, &amb) == 0;
+	if (kind == IC_POLL && owned == NULL && n > 0 && !amb &&
 	    ic_identity_enc(enc) && ic_poll_wire(&c, m, out) == 0)
 		return;
 	if (kind == IC_POLL)

@@ -534,6 +534,21 @@ START_TEST(test_poll_edited_in_place)
 	check_edited(&k, &out, unk, unklen);
 	ic_resp_out_free(&out);
 	gf_msg_free(&m);
+	/* activity_id twice (decoders differ on which one counts): the
+	   worker gets the re-encoded message, with the one decided on */
+	w = cat3(&whole, (const uint8_t *)"\x32\x02zz", 4,
+	    &(struct gf_msg){ NULL, 0, 0, NULL }, &wn);
+	msg_read(w, wn, &m);
+	free(w);
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_ptr_nonnull(m.base);
+	ck_assert_int_eq(out.action, IC_RESP_REPLACE);
+	ck_assert_ptr_null(memmem(out.framed, out.framed_len, "\x32\x02" "a1",
+	    4));
+	ck_assert_ptr_nonnull(memmem(out.framed, out.framed_len, "\x32\x02zz",
+	    4));
+	ic_resp_out_free(&out);
+	gf_msg_free(&m);
 	gf_msg_free(&hdr2);
 	gf_msg_free(&notok);
 	gf_msg_free(&tokonly);

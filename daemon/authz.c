@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "authz.h"
 #include "chaincache.h"
 #include "dedup.h"
@@ -303,35 +305,78 @@ stack_source(struct dstate *d, uint8_t **owned, const uint8_t **p, size_t *n)
 	return 0;
 }
 
+/*
+ * The cache key: BLAKE2b-256 of the headers the stack is read from, as
+ * received (x-tenuo-warrant, whether x-tenuo-compressed is "1",
+ * x-tenuo-warrant-chain), each length-prefixed.  Everything a hit skips
+ * (base64, gunzip, decoding with its signature checks, the leaf match) is
+ * a function of these bytes alone, so the same bytes give the same
+ * verified stack; what depends on the time, the policy or the trust
+ * material is checked per task by tn_authorize().
+ */
+static void
+cache_key(struct dstate *d)
+{
+	static const uint8_t tag[] = "tenuo-sidecar chaincache v2";
+	const ProtobufCBinaryData *parts[2] = { d->h.warrant, d->h.chain };
+	crypto_generichash_blake2b_state s;
+	uint8_t flags[2], len[8];
+
+	(void)crypto_generichash_blake2b_init(&s, NULL, 0, CHAINCACHE_KEY_LEN);
+	(void)crypto_generichash_blake2b_update(&s, tag, sizeof(tag));
+	flags[0] = (uint8_t)is_compressed(d);
+	flags[1] = d->h.chain != NULL;
+	(void)crypto_generichash_blake2b_update(&s, flags, sizeof(flags));
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t n = parts[i] != NULL ? parts[i]->len : 0;
+
+		for (size_t j = 0; j < sizeof(len); j++)
+			len[j] = (uint8_t)(n >> (8 * j));
+		(void)crypto_generichash_blake2b_update(&s, len, sizeof(len));
+		if (n > 0)
+			(void)crypto_generichash_blake2b_update(&s,
+			    parts[i]->data, n);
+	}
+	(void)crypto_generichash_blake2b_final(&s, d->key, CHAINCACHE_KEY_LEN);
+}
+
+/* A hit: d->st is the stack these exact headers verified to before. */
+static int
+cache_lookup(struct dstate *d)
+{
+	if (d->ctx->cache == NULL)
+		return 0;
+	cache_key(d);
+	d->st = chaincache_get(d->ctx->cache, d->key, d->ctx->trust->generation,
+	    d->now);
+	if (d->st == NULL)
+		return 0;
+	d->r->cache_hit = 1;
+	return 1;
+}
+
 static int
 load_stack(struct dstate *d)
 {
-	const struct authz_trust *tr = d->ctx->trust;
 	uint8_t *owned = NULL;
 	const uint8_t *p = NULL;
 	size_t n = 0;
-	int rc = 0;
+	int rc;
 
 	if (stack_source(d, &owned, &p, &n) != 0)
 		return -1;
-	tn_sha256(p, n, d->key);
-	if (d->ctx->cache != NULL)
-		d->st = chaincache_get(d->ctx->cache, d->key, tr->generation,
-		    d->now);
-	if (d->st != NULL)
-		d->r->cache_hit = 1;
-	else if (d->h.chain != NULL)
+	if (d->h.chain != NULL)
 		rc = decode_chain(d, p, n);
 	else
 		rc = decode_single(d);
 	free(owned);
 	if (rc != 0)
 		return -1;
-	if (d->st == NULL)
-		d->st = d->st_owned;
+	d->st = d->st_owned;
 	return 0;
 }
 
+/* The leaf match is checked on a miss only: a hit was stored after it. */
 static int
 check_leaf(struct dstate *d)
 {
@@ -339,7 +384,8 @@ check_leaf(struct dstate *d)
 	const struct authz_policy *pol = d->pol;
 
 	tn_warrant_id_str(leaf->id, d->r->warrant_id);
-	if (d->h.chain != NULL && (leaf->raw_len != d->wlen ||
+	if (!d->r->cache_hit && d->h.chain != NULL &&
+	    (leaf->raw_len != d->wlen ||
 	    memcmp(leaf->raw, d->wbytes, d->wlen) != 0))
 		return deny(d, AUTHZ_C_CHAIN_LEAF_MISMATCH, TN_ERR_MALFORMED,
 		    "Warrant chain invalid: the leaf of " H_CHAIN " is not the "
@@ -636,6 +682,8 @@ verify_opts(const struct dstate *d, struct tn_verify_opts *o)
 	    (const uint8_t (*)[TN_KEY_LEN])pol->roots : tr->roots;
 	o->nroots = pol->roots != NULL ? pol->nroots : tr->nroots;
 	o->now = d->now;
+	/* a cached stack was stored once tn_chain_verify() passed on it */
+	o->links_verified = d->r->cache_hit;
 	o->pop_max_windows = pol->pop_max_windows;
 	o->srl = tr->srl;
 	if (pol->pop_clock == AUTHZ_POP_SCHEDULED && d->task != NULL &&
@@ -752,7 +800,9 @@ decide_steps(struct dstate *d)
 		return 0;
 	}
 	snprintf(d->r->warrant_id, sizeof(d->r->warrant_id), "<malformed>");
-	if (warrant_bytes(d) != 0 || load_stack(d) != 0 || check_leaf(d) != 0)
+	if (!cache_lookup(d) && (warrant_bytes(d) != 0 || load_stack(d) != 0))
+		return -1;
+	if (check_leaf(d) != 0)
 		return -1;
 	if (build_args(d) != 0 || decode_pop(d) != 0 ||
 	    load_approvals(d) != 0)
@@ -888,7 +938,9 @@ start_steps(struct dstate *d)
 		return deny(d, AUTHZ_C_NO_WARRANT, 0, "No warrant provided "
 		    "(require_warrant_on_start=True)");
 	snprintf(d->r->warrant_id, sizeof(d->r->warrant_id), "<malformed>");
-	if (warrant_bytes(d) != 0 || load_stack(d) != 0 || check_leaf(d) != 0)
+	if (!cache_lookup(d) && (warrant_bytes(d) != 0 || load_stack(d) != 0))
+		return -1;
+	if (check_leaf(d) != 0)
 		return -1;
 	return verify_start_chain(d);
 }

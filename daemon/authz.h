@@ -33,10 +33,12 @@
  *      base64 SignedApprovals (read only when the leaf has approval gates);
  *   3. no warrant: deny CONSTRAINT_VIOLATED when require_warrant is on,
  *      else allow unauthenticated (code "no_warrant");
- *   4. the stack is looked up in the chain cache by SHA-256 of its bytes,
- *      else decoded (signatures verified) and stored once tn_authorize()
- *      has verified the chain; header warrant depth > max_chain_depth (10)
- *      denies CHAIN_INVALID;
+ *   4. the stack is looked up in the chain cache by BLAKE2b-256 of the
+ *      warrant, compressed and chain headers as received (a hit skips
+ *      base64, gunzip, decoding and the leaf match: all functions of those
+ *      bytes), else decoded (signatures verified) and stored once
+ *      tn_authorize() has verified the chain; header warrant depth >
+ *      max_chain_depth (10) denies CHAIN_INVALID;
  *   5. PoP arguments: tn_args_normalize() over input.payloads and
  *      x-tenuo-arg-keys; a payload the rules cannot reproduce (codec,
  *      external storage, binary/null, ...) denies with a reason saying so;
@@ -323,6 +325,17 @@ void	authz_decide_start(const struct authz_ctx *ctx,
  */
 int	authz_pb_strings_check(const ProtobufCMessageDescriptor *desc,
 	    const uint8_t *buf, size_t len);
+
+/*
+ * The same check; also sets *ambiguous (may be NULL) to 1 when some
+ * message in buf (known fields, at any depth) holds a field that is not
+ * repeated more than once, or two members of a oneof.  Decoders disagree
+ * on such bytes (protobuf-c merges a repeated sub-message, protobufjs
+ * keeps the last), so they are only forwarded after a re-encode, which
+ * makes what the worker reads what was decided.
+ */
+int	authz_pb_check(const ProtobufCMessageDescriptor *desc,
+	    const uint8_t *buf, size_t len, int *ambiguous);
 
 /*
  * Removes every Header.fields entry whose key starts with "x-tenuo-" from

@@ -43,12 +43,12 @@ check_string(const uint8_t *p, size_t n)
 }
 
 static int pb_walk(const ProtobufCMessageDescriptor *d, const uint8_t *p,
-    size_t n, unsigned depth);
+    size_t n, unsigned depth, int *amb);
 
 /* A length-delimited field: check it if desc knows it as string/message. */
 static int
 pb_field(const ProtobufCMessageDescriptor *d, uint32_t num, const uint8_t *p,
-    size_t n, unsigned depth)
+    size_t n, unsigned depth, int *amb)
 {
 	const ProtobufCFieldDescriptor *f;
 
@@ -59,16 +59,45 @@ pb_field(const ProtobufCMessageDescriptor *d, uint32_t num, const uint8_t *p,
 	if (f->type == PROTOBUF_C_TYPE_STRING)
 		return check_string(p, n);
 	if (f->type == PROTOBUF_C_TYPE_MESSAGE)
-		return pb_walk(f->descriptor, p, n, depth + 1);
+		return pb_walk(f->descriptor, p, n, depth + 1, amb);
 	return 0;
+}
+
+/*
+ * Notes a known field of d: a second occurrence of a field that is not
+ * repeated, or a second member of a oneof, makes the bytes ambiguous
+ * (decoders merge, replace or keep both differently).
+ */
+static void
+pb_seen(const ProtobufCMessageDescriptor *d, uint32_t num, uint64_t *seen,
+    int *oneofs, int *amb)
+{
+	const ProtobufCFieldDescriptor *f;
+	size_t i;
+
+	if (d == NULL ||
+	    (f = protobuf_c_message_descriptor_get_field(d, num)) == NULL ||
+	    f->label == PROTOBUF_C_LABEL_REPEATED)
+		return;
+	if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && (*oneofs)++ > 0)
+		*amb = 1;
+	i = (size_t)(f - d->fields);
+	if (i >= 64) {
+		*amb = 1;	/* not tracked: assume the worst */
+		return;
+	}
+	if (*seen & (uint64_t)1 << i)
+		*amb = 1;
+	*seen |= (uint64_t)1 << i;
 }
 
 static int
 pb_walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t n,
-    unsigned depth)
+    unsigned depth, int *amb)
 {
 	size_t off = 0;
-	uint64_t tag, v;
+	uint64_t tag, v, seen = 0;
+	int oneofs = 0;
 
 	if (depth > AUTHZ_PB_MAX_DEPTH)
 		return -1;
@@ -76,6 +105,7 @@ pb_walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t n,
 		if (rd_varint(p, n, &off, &tag) != 0 || (tag >> 3) == 0 ||
 		    (tag >> 3) > UINT32_MAX)
 			return -1;
+		pb_seen(d, (uint32_t)(tag >> 3), &seen, &oneofs, amb);
 		switch (tag & 7) {
 		case 0:
 			if (rd_varint(p, n, &off, &v) != 0)
@@ -92,7 +122,7 @@ pb_walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t n,
 			if (rd_varint(p, n, &off, &v) != 0 || v > n - off)
 				return -1;
 			if (pb_field(d, (uint32_t)(tag >> 3), p + off, (size_t)v,
-			    depth) != 0)
+			    depth, amb) != 0)
 				return -1;
 			off += (size_t)v;
 			break;
@@ -104,12 +134,24 @@ pb_walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t n,
 }
 
 int
+authz_pb_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
+    size_t len, int *ambiguous)
+{
+	int amb = 0, rv;
+
+	if (desc == NULL || (buf == NULL && len > 0))
+		return -1;
+	rv = pb_walk(desc, buf, len, 1, &amb);
+	if (ambiguous != NULL)
+		*ambiguous = amb;
+	return rv;
+}
+
+int
 authz_pb_strings_check(const ProtobufCMessageDescriptor *desc,
     const uint8_t *buf, size_t len)
 {
-	if (desc == NULL || (buf == NULL && len > 0))
-		return -1;
-	return pb_walk(desc, buf, len, 1);
+	return authz_pb_check(desc, buf, len, NULL);
 }
 
 /* ------------------------------------------------------ strip and pack */

@@ -1,6 +1,7 @@
 /*
- * chaincache.h: decoded, signature-checked warrant chains, cached by the
- * SHA-256 of the bytes they were decoded from.
+ * chaincache.h: decoded, signature-checked warrant chains, cached by a
+ * 32-byte digest of the bytes they were decoded from (authz.c: BLAKE2b-256
+ * of the chain headers as received, so a hit skips base64 and gunzip too).
  *
  * What is cached is the expensive part of a task's authorization: decoding
  * a WarrantStack verifies one Ed25519 signature per warrant.  The cheap

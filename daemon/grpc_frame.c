@@ -41,6 +41,16 @@ gf_prefix_encode(uint8_t out[GF_PREFIX_LEN], int compressed, uint32_t len)
 	out[4] = (uint8_t)len;
 }
 
+void
+gf_msg_free(struct gf_msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->base != NULL ? m->base : m->data);
+	memset(m, 0, sizeof(*m));
+}
+
+/* cap counts message bytes; the block has GF_PREFIX_LEN more in front. */
 static int
 gf_grow(struct gf_reader *r, size_t need)
 {
@@ -54,20 +64,23 @@ gf_grow(struct gf_reader *r, size_t need)
 		ncap = ncap > r->want / 2 ? r->want : ncap * 2;
 	if (ncap > r->want)
 		ncap = r->want;
-	if ((nb = realloc(r->buf, ncap)) == NULL)
+	if ((nb = realloc(r->buf, GF_PREFIX_LEN + ncap)) == NULL)
 		return GF_ERR_NOMEM;
 	r->buf = nb;
 	r->cap = ncap;
 	return 0;
 }
 
-/* Takes the completed message out of the reader. */
+/* Takes the completed message out of the reader, framed in place. */
 static void
 gf_take(struct gf_reader *r, struct gf_msg *out)
 {
-	out->data = r->buf;
+	out->base = r->buf;
+	out->data = r->buf != NULL ? r->buf + GF_PREFIX_LEN : NULL;
 	out->len = r->have;
 	out->compressed = r->prefix[0];
+	if (r->buf != NULL)
+		memcpy(r->buf, r->prefix, GF_PREFIX_LEN);
 	r->buf = NULL;
 	r->cap = r->have = r->want = 0;
 	r->prefix_have = 0;
@@ -113,7 +126,7 @@ gf_reader_feed(struct gf_reader *r, const uint8_t *p, size_t n,
 	if (take > 0) {
 		if ((rc = gf_grow(r, r->have + take)) != 0)
 			return r->failed = rc;
-		memcpy(r->buf + r->have, p + off, take);
+		memcpy(r->buf + GF_PREFIX_LEN + r->have, p + off, take);
 		r->have += take;
 		off += take;
 	}
@@ -157,6 +170,30 @@ gf_msg_plain(const struct gf_msg *m, const char *grpc_encoding, size_t max,
 		(void)snprintf(why, whylen, "gzip message: %s", err.reason);
 		return -1;
 	}
+	return 0;
+}
+
+int
+gf_msg_view(const struct gf_msg *m, const char *grpc_encoding, size_t max,
+    const uint8_t **p, size_t *n, uint8_t **owned, char *why, size_t whylen)
+{
+	*owned = NULL;
+	if (m->compressed) {
+		if (gf_msg_plain(m, grpc_encoding, max, owned, n, why,
+		    whylen) == -1)
+			return -1;
+		*p = *owned;
+		return 0;
+	}
+	*p = NULL;
+	*n = 0;
+	if (m->len > max) {
+		(void)snprintf(why, whylen, "message of %zu bytes exceeds %zu",
+		    m->len, max);
+		return -1;
+	}
+	*p = m->data;
+	*n = m->len;
 	return 0;
 }
 

@@ -9,7 +9,11 @@
  * declared length up front.
  *
  * Ownership: a gf_reader owns its partial message; a completed message is
- * handed to the caller in struct gf_msg (caller frees data with free()).
+ * handed to the caller in struct gf_msg (caller frees it with
+ * gf_msg_free()).  The reader keeps GF_PREFIX_LEN bytes of headroom in
+ * front of the message and writes the prefix there, so base[0..
+ * GF_PREFIX_LEN + len) is the message framed exactly as it arrived: it
+ * can be forwarded, or edited in place and forwarded, without a copy.
  * No I/O, no logging.
  */
 #ifndef GRPC_FRAME_H
@@ -31,9 +35,15 @@ enum gf_result {
 };
 
 struct gf_msg {
-	uint8_t		*data;		/* malloc'd; NULL when len is 0 */
+	uint8_t		*data;		/* the message; NULL when len is 0 */
 	size_t		 len;
 	int		 compressed;	/* the prefix's flag, 0 or 1 */
+	/*
+	 * From gf_reader_feed(): the malloc'd block, the prefix then the
+	 * message (data == base + GF_PREFIX_LEN).  NULL when len is 0, or
+	 * when data is the caller's own malloc'd block (built by hand).
+	 */
+	uint8_t		*base;
 };
 
 struct gf_reader {
@@ -60,6 +70,9 @@ int	gf_reader_feed(struct gf_reader *, const uint8_t *p, size_t n,
 	    size_t *used, struct gf_msg *out)
 	    __attribute__((warn_unused_result));
 
+/* Frees what m owns (base, else data) and zeroes it; NULL is a no-op. */
+void	gf_msg_free(struct gf_msg *m);
+
 /* Nonzero when a message is partially received (or a prefix pending). */
 int	gf_reader_partial(const struct gf_reader *);
 
@@ -79,6 +92,15 @@ void	gf_prefix_encode(uint8_t out[GF_PREFIX_LEN], int compressed,
 int	gf_msg_plain(const struct gf_msg *m, const char *grpc_encoding,
 	    size_t max, uint8_t **out, size_t *outlen, char *why,
 	    size_t whylen) __attribute__((warn_unused_result));
+
+/*
+ * The same, without copying an uncompressed message: *p is m->data itself
+ * (borrowed, valid while m is) and *owned NULL; a compressed one is
+ * inflated into *owned (malloc'd, caller frees) and *p points at it.
+ */
+int	gf_msg_view(const struct gf_msg *m, const char *grpc_encoding,
+	    size_t max, const uint8_t **p, size_t *n, uint8_t **owned,
+	    char *why, size_t whylen) __attribute__((warn_unused_result));
 
 /*
  * Frames plain bytes as one message for the stream's grpc-encoding:

@@ -1,6 +1,7 @@
 /*
  * intercept.c: decisions on intercepted messages (see intercept.h).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,8 @@ struct ic_state {
 };
 
 static struct ic_state	ic;
+
+#define IC_EDIT_MAX	2	/* fields a poll's bytes get edited in */
 
 /* ------------------------------------------------------------ setup */
 
@@ -328,16 +331,20 @@ ic_audit_undelivered(const char *what, const char *ns, const char *peer,
 
 /* ------------------------------------------------------- plain bytes */
 
-/* The message's plain bytes (inflated); 0 or -1 with why. */
+/*
+ * The message's plain bytes: m's own when uncompressed (borrowed), else
+ * inflated into *owned (caller frees); 0 or -1 with why.
+ */
 static int
-ic_plain(const struct gf_msg *m, const char *enc, size_t max, uint8_t **p,
-    size_t *n, char *why, size_t whylen)
+ic_plain(const struct gf_msg *m, const char *enc, size_t max,
+    const uint8_t **p, size_t *n, uint8_t **owned, char *why, size_t whylen)
 {
 	*p = NULL;
 	*n = 0;
+	*owned = NULL;
 	if (m->len == 0)
 		return 0;
-	return gf_msg_plain(m, enc, max, p, n, why, whylen);
+	return gf_msg_view(m, enc, max, p, n, owned, why, whylen);
 }
 
 /* m decoded as desc, its strings checked; 0 or -1. */
@@ -345,16 +352,18 @@ static int
 ic_unpack(const ProtobufCMessageDescriptor *desc, const struct gf_msg *m,
     const char *enc, size_t max, ProtobufCMessage **out)
 {
-	uint8_t	*p;
-	size_t	 n;
-	char	 why[IC_REASON_MAX];
+	const uint8_t	*p;
+	uint8_t		*owned;
+	size_t		 n;
+	char		 why[IC_REASON_MAX];
 
 	*out = NULL;
-	if (m == NULL || ic_plain(m, enc, max, &p, &n, why, sizeof(why)) == -1)
+	if (m == NULL || ic_plain(m, enc, max, &p, &n, &owned, why,
+	    sizeof(why)) == -1)
 		return -1;
 	if (authz_pb_strings_check(desc, p, n) == 0)
 		*out = protobuf_c_message_unpack(desc, NULL, n, p);
-	free(p);
+	free(owned);
 	return *out != NULL ? 0 : -1;
 }
 
@@ -464,6 +473,218 @@ ic_find_token(const uint8_t *p, size_t n, size_t *start, size_t *end,
 	return found == 1 ? 0 : -1;
 }
 
+/* The stream's messages go out as they are (no gzip to apply). */
+static int
+ic_identity_enc(const char *enc)
+{
+	return enc == NULL || strcmp(enc, "gzip") != 0;
+}
+
+/* ------------------------------------------- editing on the wire */
+
+/* One top-level field: p[start..end) whole (key, length, value). */
+struct ic_field {
+	size_t		start, end;
+	uint64_t	num;
+};
+
+/*
+ * The next top-level field of p[0..n) from *off: 1, 0 at the end, -1 when
+ * malformed or a group (protobuf-c refuses those too).
+ */
+static int
+ic_field_next(const uint8_t *p, size_t n, size_t *off, struct ic_field *f)
+{
+	uint64_t	key, len;
+
+	if (*off >= n)
+		return 0;
+	f->start = *off;
+	if (ic_varint(p, n, off, &key) == -1 || key >> 3 == 0)
+		return -1;
+	f->num = key >> 3;
+	switch (key & 7) {
+	case 0:
+		if (ic_varint(p, n, off, &len) == -1)
+			return -1;
+		break;
+	case 1:
+	case 5:
+		len = (key & 7) == 1 ? 8 : 4;
+		if (n - *off < len)
+			return -1;
+		*off += (size_t)len;
+		break;
+	case 2:
+		if (ic_varint(p, n, off, &len) == -1 || len > n - *off)
+			return -1;
+		*off += (size_t)len;
+		break;
+	default:
+		return -1;
+	}
+	f->end = *off;
+	return 1;
+}
+
+/*
+ * What the poll's bytes look like at the top level: the one task_token
+ * (1) and header (7) fields (counted: a repeated one is merged by
+ * protobuf, so it is not edited in place), and the bytes of the fields
+ * the decision reads (the known ones; unknown fields such as
+ * heartbeat_details are not copied into the decoded task).
+ */
+struct ic_wire {
+	struct ic_field	 tok, hdr;
+	size_t		 ntok, nhdr;
+	uint8_t		*known;		/* NULL: every field is known */
+	size_t		 knownlen;
+};
+
+static int
+ic_wire_scan(const uint8_t *p, size_t n, struct ic_wire *w)
+{
+	struct ic_field	f;
+	size_t		off = 0, unknown = 0;
+	int		rv;
+
+	memset(w, 0, sizeof(*w));
+	while ((rv = ic_field_next(p, n, &off, &f)) == 1) {
+		if (f.num == 1 && w->ntok++ == 0)
+			w->tok = f;
+		if (f.num == 7 && w->nhdr++ == 0)
+			w->hdr = f;
+		if (f.num > UINT32_MAX ||
+		    protobuf_c_message_descriptor_get_field(&IC_DESC_TASK,
+		    (unsigned)f.num) == NULL)
+			unknown += f.end - f.start;
+	}
+	if (rv == -1)
+		return -1;
+	if (unknown == 0)
+		return 0;
+	if ((w->known = malloc(n - unknown + 1)) == NULL)
+		fatal("malloc");
+	off = 0;
+	while (ic_field_next(p, n, &off, &f) == 1)
+		if (f.num <= UINT32_MAX &&
+		    protobuf_c_message_descriptor_get_field(&IC_DESC_TASK,
+		    (unsigned)f.num) != NULL) {
+			memcpy(w->known + w->knownlen, p + f.start,
+			    f.end - f.start);
+			w->knownlen += f.end - f.start;
+		}
+	return 0;
+}
+
+/* Replace p[start..end) of the message with rep[0..replen). */
+struct ic_edit {
+	size_t		 start, end;
+	uint8_t		*rep;		/* owned */
+	size_t		 replen;
+};
+
+/* A length-delimited field: key, length, and the value packed from m. */
+static void
+ic_edit_field(struct ic_edit *e, const struct ic_field *f, unsigned num,
+    const uint8_t *val, size_t vlen)
+{
+	uint8_t	hdr[16];
+	size_t	h;
+
+	h = ic_varint_put(hdr, (uint64_t)num << 3 | 2);
+	h += ic_varint_put(hdr + h, vlen);
+	e->start = f->start;
+	e->end = f->end;
+	e->replen = h + vlen;
+	if ((e->rep = malloc(e->replen)) == NULL)
+		fatal("malloc");
+	memcpy(e->rep, hdr, h);
+	if (vlen > 0)
+		memcpy(e->rep + h, val, vlen);
+}
+
+/*
+ * Moves the unchanged stretches of msg[0..len) to where they go once the
+ * edits (sorted, disjoint) are applied, then writes the edits: in place,
+ * msg having room for the new length.  A stretch moving left is moved
+ * before those after it, one moving right after them, so none is
+ * overwritten before it has moved.
+ */
+static void
+ic_splice_in_place(uint8_t *msg, size_t len, const struct ic_edit *e,
+    size_t ne)
+{
+	size_t		 src[IC_EDIT_MAX + 1], end[IC_EDIT_MAX + 1];
+	ptrdiff_t	 shift[IC_EDIT_MAX + 1], d = 0;
+	size_t		 i;
+
+	for (i = 0; i <= ne; i++) {
+		src[i] = i == 0 ? 0 : e[i - 1].end;
+		end[i] = i == ne ? len : e[i].start;
+		shift[i] = d;
+		if (i < ne)
+			d += (ptrdiff_t)e[i].replen -
+			    (ptrdiff_t)(e[i].end - e[i].start);
+	}
+	for (i = 0; i <= ne; i++)
+		if (shift[i] <= 0 && end[i] > src[i])
+			memmove(msg + (ptrdiff_t)src[i] + shift[i],
+			    msg + src[i], end[i] - src[i]);
+	for (i = ne + 1; i-- > 0;)
+		if (shift[i] > 0 && end[i] > src[i])
+			memmove(msg + (ptrdiff_t)src[i] + shift[i],
+			    msg + src[i], end[i] - src[i]);
+	for (i = 0; i < ne; i++)
+		memcpy(msg + (ptrdiff_t)e[i].start + shift[i], e[i].rep,
+		    e[i].replen);
+}
+
+/*
+ * The message m with the edits applied, framed (uncompressed) in *out.
+ * A message from gf_reader_feed() is edited in its own block (grown when
+ * the edits grow it), which *out takes over: m is emptied.  Otherwise
+ * the result is a new block.  0, or -1 when too long to frame.
+ */
+static int
+ic_splice(struct gf_msg *m, struct ic_edit *e, size_t ne, uint8_t **out,
+    size_t *outlen)
+{
+	struct ic_edit	 t;
+	uint8_t		*blk;
+	size_t		 i, nlen = m->len;
+
+	if (ne == 2 && e[1].start < e[0].start) {
+		t = e[0];
+		e[0] = e[1];
+		e[1] = t;
+	}
+	for (i = 0; i < ne; i++)
+		nlen = nlen - (e[i].end - e[i].start) + e[i].replen;
+	if (nlen > UINT32_MAX)
+		return -1;
+	if (m->base != NULL) {
+		blk = m->base;
+		if (nlen > m->len &&
+		    (blk = realloc(blk, GF_PREFIX_LEN + nlen)) == NULL)
+			fatal("realloc");
+		ic_splice_in_place(blk + GF_PREFIX_LEN, m->len, e, ne);
+		memset(m, 0, sizeof(*m));
+	} else {
+		/* room for the old bytes too: they move in place */
+		if ((blk = malloc(GF_PREFIX_LEN + (nlen > m->len ? nlen :
+		    m->len))) == NULL)
+			fatal("malloc");
+		if (m->len > 0)
+			memcpy(blk + GF_PREFIX_LEN, m->data, m->len);
+		ic_splice_in_place(blk + GF_PREFIX_LEN, m->len, e, ne);
+	}
+	gf_prefix_encode(blk, 0, (uint32_t)nlen);
+	*out = blk;
+	*outlen = GF_PREFIX_LEN + nlen;
+	return 0;
+}
+
 /* p with its token field replaced by one holding tok; framed. */
 static int
 ic_replace_token(const uint8_t *p, size_t n, size_t start, size_t end,
@@ -517,12 +738,38 @@ ic_multi_op_request(const char *path, const char *peer,
 		    "multi_operation_refused", msg, NULL, peer);
 }
 
+/*
+ * The request with the original token: edited in m's own block when the
+ * stream has no gzip and the message was not compressed (ic_splice()),
+ * else re-framed from a copy.  0 or -1.
+ */
+static int
+ic_token_put(struct gf_msg *m, const uint8_t *p, size_t n, size_t start,
+    size_t end, const uint8_t *tok, size_t toklen, const char *enc,
+    int inflated, struct ic_req_out *out)
+{
+	struct ic_field	f;
+	struct ic_edit	e;
+	int		rv;
+
+	if (inflated || !ic_identity_enc(enc))
+		return ic_replace_token(p, n, start, end, tok, toklen, enc,
+		    &out->framed, &out->framed_len);
+	f.start = start;
+	f.end = end;
+	f.num = 1;
+	ic_edit_field(&e, &f, 1, tok, toklen);	/* tok may point into m */
+	rv = ic_splice(m, &e, 1, &out->framed, &out->framed_len);
+	free(e.rep);
+	return rv;
+}
+
 void
-ic_token_request(enum ic_kind kind, const char *path, const struct gf_msg *m,
+ic_token_request(enum ic_kind kind, const char *path, struct gf_msg *m,
     const char *enc, size_t max, const char *peer, struct ic_req_out *out)
 {
-	const uint8_t	*wtok, *tok;
-	uint8_t		*p = NULL;
+	const uint8_t	*wtok, *tok, *p = NULL;
+	uint8_t		*owned = NULL;
 	size_t		 n, start, end, wlen, toklen;
 	char		 why[IC_REASON_MAX];
 
@@ -535,11 +782,12 @@ ic_token_request(enum ic_kind kind, const char *path, const struct gf_msg *m,
 		    peer);
 		return;
 	}
-	if (m == NULL || ic_plain(m, enc, max, &p, &n, why, sizeof(why)) ==
-	    -1 || ic_find_token(p, n, &start, &end, &wtok, &wlen) == -1) {
+	if (m == NULL || ic_plain(m, enc, max, &p, &n, &owned, why,
+	    sizeof(why)) == -1 || ic_find_token(p, n, &start, &end, &wtok,
+	    &wlen) == -1) {
 		ic_deny_req(out, path, "request_malformed", "the request "
 		    "cannot be read (one task_token expected)", peer);
-		free(p);
+		free(owned);
 		return;
 	}
 	if (tasktoken_unwrap(&ic.keys, wtok, wlen, &tok, &toklen, NULL) ==
@@ -551,16 +799,16 @@ ic_token_request(enum ic_kind kind, const char *path, const struct gf_msg *m,
 			ic_audit_response(path, "would_deny", "token_unknown",
 			    "task token not issued by this sidecar", NULL,
 			    peer);
-		free(p);
+		free(owned);
 		return;
 	}
-	if (ic_replace_token(p, n, start, end, tok, toklen, enc, &out->framed,
-	    &out->framed_len) == -1)
+	if (ic_token_put(m, p, n, start, end, tok, toklen, enc, owned != NULL,
+	    out) == -1)
 		ic_deny_req(out, path, "internal", "cannot re-encode the "
 		    "request", peer);
 	else
 		out->action = IC_REQ_REPLACE;
-	free(p);
+	free(owned);
 }
 
 void
@@ -833,6 +1081,8 @@ struct ic_task_ctx {
 	int		 wire_ok;
 	int64_t		 now_ms;
 	int		 changed;	/* the message must be re-encoded */
+	int		 hdr_changed;	/* x-tenuo-* headers were stripped */
+	int		 tok_changed;	/* the task token was wrapped */
 };
 
 /*
@@ -886,7 +1136,7 @@ ic_task(struct ic_task_ctx *c, authz_task_t *t, struct ic_resp_out *out)
 	ic_audit_result(&r, "activity_task", c->method, c->peer, delivery);
 	if (deliver && r.strip_tenuo_headers &&
 	    authz_strip_tenuo_headers(t) > 0)
-		c->changed = 1;
+		c->changed = c->hdr_changed = 1;
 	authz_result_free(&r);
 	if (!deliver)
 		return 0;
@@ -908,7 +1158,7 @@ ic_task(struct ic_task_ctx *c, authz_task_t *t, struct ic_resp_out *out)
 	free(t->task_token.data);	/* default allocator: unpack(NULL) */
 	t->task_token.data = w;
 	t->task_token.len = wlen;
-	c->changed = 1;
+	c->changed = c->tok_changed = 1;
 	return 1;
 }
 
@@ -932,6 +1182,86 @@ ic_resp_pack(const ProtobufCMessage *m, const char *enc,
 	} else
 		out->action = IC_RESP_REPLACE;
 	free(p);
+}
+
+/*
+ * The decided task's changes written into the wire bytes of m (its token
+ * field, its header field) instead of re-encoding the whole message:
+ * everything else, unknown fields included, stays byte for byte where it
+ * was.  -1 when the bytes are not one token and (if changed) one header
+ * field: the caller re-encodes.
+ */
+static int
+ic_poll_edit(struct ic_task_ctx *c, authz_task_t *t, const struct ic_wire *w,
+    struct gf_msg *m, struct ic_resp_out *out)
+{
+	struct ic_edit	 e[IC_EDIT_MAX];
+	uint8_t		*hb = NULL;
+	size_t		 ne = 0, hn = 0, i;
+	int		 rv;
+
+	if ((c->tok_changed && w->ntok != 1) ||
+	    (c->hdr_changed && w->nhdr != 1))
+		return -1;	/* not after ic_poll_wire()'s checks */
+	if (c->tok_changed)
+		ic_edit_field(&e[ne++], &w->tok, 1, t->task_token.data,
+		    t->task_token.len);
+	if (c->hdr_changed) {
+		if (t->header != NULL && authz_pb_pack(&t->header->base, &hb,
+		    &hn) == -1)
+			fatal("authz_pb_pack");
+		ic_edit_field(&e[ne++], &w->hdr, 7, hb, hn);
+		free(hb);
+	}
+	free(out->framed);
+	out->framed = NULL;
+	rv = ic_splice(m, e, ne, &out->framed, &out->framed_len);
+	for (i = 0; i < ne; i++)
+		free(e[i].rep);
+	if (rv == -1)
+		return -1;
+	out->action = IC_RESP_REPLACE;
+	return 0;
+}
+
+/*
+ * An uncompressed poll on a stream without gzip: decided on its known
+ * fields, edited on the wire.  -1 when the bytes do not scan (the caller
+ * goes the general way, which decides what to do with them).
+ */
+static int
+ic_poll_wire(struct ic_task_ctx *c, struct gf_msg *m, struct ic_resp_out *out)
+{
+	struct ic_wire	 w;
+	authz_task_t	*t;
+	const uint8_t	*kp;
+	size_t		 kn;
+
+	if (ic_wire_scan(m->data, m->len, &w) == -1)
+		return -1;
+	if (w.ntok > 1 || w.nhdr > 1) {	/* merged fields: re-encode */
+		free(w.known);
+		return -1;
+	}
+	kp = w.known != NULL ? w.known : m->data;
+	kn = w.known != NULL ? w.knownlen : m->len;
+	t = (authz_task_t *)protobuf_c_message_unpack(&IC_DESC_TASK, NULL, kn,
+	    kp);
+	free(w.known);
+	if (t == NULL)
+		return -1;
+	if (t->task_token.len == 0) {	/* an empty poll: nothing to do */
+		protobuf_c_message_free_unpacked(&t->base, NULL);
+		return 0;
+	}
+	if (ic_task(c, t, out) == 0)
+		ic_resp_empty(out);
+	else if (c->changed && ic_poll_edit(c, t, &w, m, out) == -1) {
+		ic_lost("the edited task cannot be framed", c->ns, c->peer);
+		ic_resp_empty(out);
+	}
+	protobuf_c_message_free_unpacked(&t->base, NULL);
+	return 0;
 }
 
 static void
@@ -987,15 +1317,17 @@ ic_wftc_response(struct ic_task_ctx *c, const uint8_t *p, size_t n,
 }
 
 void
-ic_response(enum ic_kind kind, const struct gf_msg *m, const char *enc,
+ic_response(enum ic_kind kind, struct gf_msg *m, const char *enc,
     size_t max, const char *ns, const char *tq, const char *peer,
     struct ic_resp_out *out)
 {
 	struct ic_task_ctx	 c;
 	const ProtobufCMessageDescriptor *desc;
-	uint8_t			*p;
+	const uint8_t		*p;
+	uint8_t			*owned;
 	size_t			 n;
 	char			 why[IC_REASON_MAX];
+	int			 amb = 1;
 
 	memset(out, 0, sizeof(*out));
 	if (ic.cf == NULL) {
@@ -1003,7 +1335,7 @@ ic_response(enum ic_kind kind, const struct gf_msg *m, const char *enc,
 		ic_resp_empty(out);
 		return;
 	}
-	if (ic_plain(m, enc, max, &p, &n, why, sizeof(why)) == -1) {
+	if (ic_plain(m, enc, max, &p, &n, &owned, why, sizeof(why)) == -1) {
 		ic_lost(why, ns, peer);
 		ic_resp_empty(out);
 		return;
@@ -1016,10 +1348,13 @@ ic_response(enum ic_kind kind, const struct gf_msg *m, const char *enc,
 	c.tq = tq;
 	c.peer = peer;
 	c.now_ms = ic_now_ms();
-	c.wire_ok = authz_pb_strings_check(desc, p, n) == 0;
+	c.wire_ok = authz_pb_check(desc, p, n, &amb) == 0;
+	if (kind == IC_POLL && owned == NULL && n > 0 && !amb &&
+	    ic_identity_enc(enc) && ic_poll_wire(&c, m, out) == 0)
+		return;
 	if (kind == IC_POLL)
 		ic_poll_response(&c, p, n, enc, out);
 	else
 		ic_wftc_response(&c, p, n, enc, out);
-	free(p);
+	free(owned);
 }

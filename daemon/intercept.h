@@ -115,9 +115,12 @@ struct ic_req_out {
 /*
  * A request of kind IC_TOKEN (m may be NULL for IC_BY_ID, which is
  * decided on its path alone).  Writes the audit event for a refusal.
+ * The unwrapped token is written into m's own block when m came from
+ * gf_reader_feed() and is neither compressed nor on a gzip stream:
+ * out->framed takes that block over and m is emptied (as ic_response()).
  */
 void	ic_token_request(enum ic_kind kind, const char *path,
-	    const struct gf_msg *m, const char *grpc_encoding, size_t max,
+	    struct gf_msg *m, const char *grpc_encoding, size_t max,
 	    const char *peer, struct ic_req_out *out);
 void	ic_req_out_free(struct ic_req_out *out);
 
@@ -179,8 +182,16 @@ struct ic_resp_out {
  * (IC_WFT_COMPLETED).  ns and tq come from the request (may be NULL).
  * A message that cannot be decoded is never delivered: the worker gets an
  * empty message of the right type and a "task_lost" audit event says why.
+ *
+ * An uncompressed poll on a stream without gzip is decided on its known
+ * fields alone (unknown ones, e.g. a large heartbeat_details, are not
+ * copied) and its token and header fields are rewritten on the wire
+ * bytes; everything else stays as received.  When m came from
+ * gf_reader_feed() (m->base set) that edit happens in m's own block,
+ * which out->framed then takes over: m is emptied (gf_msg_free() on it
+ * stays right).  So an inspected message needs no second copy.
  */
-void	ic_response(enum ic_kind kind, const struct gf_msg *m,
+void	ic_response(enum ic_kind kind, struct gf_msg *m,
 	    const char *grpc_encoding, size_t max, const char *ns,
 	    const char *tq, const char *peer, struct ic_resp_out *out);
 void	ic_resp_out_free(struct ic_resp_out *out);

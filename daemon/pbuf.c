@@ -58,6 +58,19 @@ pbuf_append(struct pbuf *b, const uint8_t *d, size_t n)
 	return 0;
 }
 
+void
+pbuf_adopt(struct pbuf *b, uint8_t *p, size_t n)
+{
+	free(b->p);
+	pbuf_init(b, n > 0 ? n : 1);
+	if (n == 0) {
+		free(p);
+		return;
+	}
+	b->p = p;
+	b->len = b->cap = n;
+}
+
 size_t
 pbuf_peek(const struct pbuf *b, size_t off, uint8_t *out, size_t n)
 {

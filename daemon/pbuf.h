@@ -24,6 +24,11 @@ void	pbuf_free(struct pbuf *);
 /* Returns 0, or -1 if len would pass max or memory ran out. */
 int	pbuf_append(struct pbuf *, const uint8_t *, size_t)
 	    __attribute__((warn_unused_result));
+/*
+ * Replaces everything queued with the n bytes at p, a malloc'd block the
+ * pbuf takes over (no copy); max becomes n (1 when n is 0, p freed).
+ */
+void	pbuf_adopt(struct pbuf *, uint8_t *p, size_t n);
 /* Copies up to n bytes out and drops them; returns how many. */
 size_t	pbuf_take(struct pbuf *, uint8_t *, size_t);
 /*

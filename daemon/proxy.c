@@ -397,7 +397,7 @@ px_stream_free(struct px_stream *s)
 	p->hdr_bytes -= s->hdr_bytes;
 	gf_reader_free(&s->gfr);
 	gf_reader_free(&s->gfq);
-	free(s->held.data);
+	gf_msg_free(&s->held);
 	free(s->ic_ns);
 	free(s->ic_tq);
 	px_hdrs_free(&s->tmpl);
@@ -1030,13 +1030,32 @@ px_ic_not_one(const struct px_stream *s)
 	return !s->ic_bad && (s->nheld != 1 || gf_reader_partial(&s->gfr));
 }
 
-/* The held request goes upstream as received (the one message). */
+/*
+ * The message m as received, framed, queued in b: m's own block when it
+ * came from a reader (which framed it in place; m is emptied), else a
+ * copy.
+ */
 static void
-px_ic_pass_held(struct px_stream *s)
+px_ic_put_msg(struct pbuf *b, struct gf_msg *m)
 {
 	uint8_t	*raw;
 	size_t	 n;
 
+	if (m->base != NULL) {
+		pbuf_adopt(b, m->base, GF_PREFIX_LEN + m->len);
+		memset(m, 0, sizeof(*m));
+		return;
+	}
+	raw = px_msg_raw(m, &n);
+	if (px_pbuf_set(b, raw, n) == -1)
+		fatal("pbuf");
+	free(raw);
+}
+
+/* The held request goes upstream as received (the one message). */
+static void
+px_ic_pass_held(struct px_stream *s)
+{
 	if (s->ic == IC_POLL || s->ic == IC_WFT_COMPLETED) {
 		if (ic_request_scope(s->ic, &s->held, s->req_enc,
 		    px_ic_max(s), &s->ic_ns, &s->ic_tq) == -1)
@@ -1047,10 +1066,7 @@ px_ic_pass_held(struct px_stream *s)
 		gf_reader_free(&s->gfq);
 	}
 	gf_reader_free(&s->gfr);	/* the response's reader next */
-	raw = px_msg_raw(&s->held, &n);
-	if (px_pbuf_set(&s->req, raw, n) == -1)
-		fatal("pbuf");
-	free(raw);
+	px_ic_put_msg(&s->req, &s->held);
 	s->flags |= S_IC_REQ_OUT;
 	px_hdrs_del(&s->req_hdrs, "content-length");
 	px_d_request(s->pair, s);
@@ -1058,7 +1074,7 @@ px_ic_pass_held(struct px_stream *s)
 
 /* The decision on a held request, by kind. */
 static void
-px_ic_decide_held(struct px_stream *s, const struct gf_msg *m,
+px_ic_decide_held(struct px_stream *s, struct gf_msg *m,
     struct ic_req_out *out)
 {
 	char	*ns = NULL;
@@ -1091,9 +1107,7 @@ static void
 px_ic_request_end(struct px_stream *s)
 {
 	struct ic_req_out	 out;
-	const struct gf_msg	*m;
-	uint8_t			*raw;
-	size_t			 n;
+	struct gf_msg		*m;
 
 	s->flags &= ~(unsigned)S_IC_HOLD;
 	s->pair->held -= s->hold_bytes;
@@ -1126,15 +1140,11 @@ px_ic_request_end(struct px_stream *s)
 		return;
 	}
 	if (out.action == IC_REQ_REPLACE) {
-		raw = out.framed;
-		n = out.framed_len;
+		pbuf_adopt(&s->req, out.framed, out.framed_len);
 		out.framed = NULL;
 	} else
-		raw = px_msg_raw(&s->held, &n);
+		px_ic_put_msg(&s->req, &s->held);
 	ic_req_out_free(&out);
-	if (px_pbuf_set(&s->req, raw, n) == -1)
-		fatal("pbuf");
-	free(raw);
 	s->flags |= S_IC_REQ_OUT;
 	px_hdrs_del(&s->req_hdrs, "content-length");
 	px_d_request(s->pair, s);
@@ -1162,7 +1172,7 @@ px_ic_feed_held(struct px_stream *s, const uint8_t *data, size_t len)
 			s->held = m;
 			continue;
 		}
-		free(m.data);
+		gf_msg_free(&m);
 		s->ic_bad = 1;
 	}
 }
@@ -1224,7 +1234,7 @@ px_ic_tap(struct px_stream *s, const uint8_t *data, size_t len)
 			log_warnx("%s: stream %d: the request cannot be read; "
 			    "its tasks are decided without namespace and task "
 			    "queue", s->pair->peer, s->down_id);
-		free(m.data);
+		gf_msg_free(&m);
 	}
 	if (s->tapped)
 		gf_reader_free(&s->gfq);
@@ -1247,13 +1257,16 @@ px_ic_resp_bad(struct px_stream *s, const char *why)
 	    "inspected");
 }
 
-/* One whole response message: decide, then deliver what is left. */
+/*
+ * One whole response message: decide, then deliver what is left.  The
+ * bytes that go to the worker are m's own block (forwarded, or edited in
+ * place by ic_response()) or the replacement: never another copy.
+ */
 static void
-px_ic_resp_msg(struct px_stream *s, const struct gf_msg *m)
+px_ic_resp_msg(struct px_stream *s, struct gf_msg *m)
 {
 	struct ic_resp_out	*out;
-	uint8_t			*raw;
-	size_t			 i, n;
+	size_t			 i;
 	char			 why[PX_REASON_MAX];
 
 	if ((out = calloc(1, sizeof(*out))) == NULL)
@@ -1265,22 +1278,17 @@ px_ic_resp_msg(struct px_stream *s, const struct gf_msg *m)
 	out->ndeny = 0;
 	s->flags &= ~(unsigned)S_IC_RESP;
 	s->flags |= S_IC_OUT;
-	if (out->action == IC_RESP_REPLACE) {
-		raw = out->framed;
-		n = out->framed_len;
-		out->framed = NULL;
-	} else
-		raw = px_msg_raw(m, &n);
 	s->undelivered = out;
 	if (s->flags & S_DOWN_CLOSED) {
-		free(raw);
 		px_undelivered_why(s, why, sizeof(why));
 		px_undelivered_send(s, why);
 		return;
 	}
-	if (px_pbuf_set(&s->resp, raw, n) == -1)
-		fatal("pbuf");
-	free(raw);
+	if (out->action == IC_RESP_REPLACE) {
+		pbuf_adopt(&s->resp, out->framed, out->framed_len);
+		out->framed = NULL;
+	} else
+		px_ic_put_msg(&s->resp, m);
 	if (out->nundelivered == 0) {
 		ic_resp_out_free(out);
 		free(out);
@@ -1312,7 +1320,7 @@ px_ic_feed_resp(struct px_stream *s, const uint8_t *data, size_t len)
 		len -= used;
 		if (rv == GF_MSG) {
 			px_ic_resp_msg(s, &m);
-			free(m.data);
+			gf_msg_free(&m);
 		}
 	}
 }

@@ -256,7 +256,7 @@ tn_chain_verify(const struct tn_stack *st, const struct tn_verify_opts *o,
 	if (!is_trusted(o, st->w[0]->issuer))
 		return tn_fail(err, TN_ERR_CHAIN_NOT_ANCHORED,
 		    "root warrant issuer is not a trusted root key");
-	for (size_t i = 1; i < st->n; i++)
+	for (size_t i = 1; !o->links_verified && i < st->n; i++)
 		if ((rc = tn_chain_check_link(st->w[i - 1], st->w[i], err)) !=
 		    TN_OK)
 			return rc;

@@ -33,6 +33,13 @@ struct tn_verify_opts {
 	 */
 	int			  has_pop_now;
 	int64_t			  pop_now;
+	/*
+	 * 1: this very stack already passed tn_chain_verify() (e.g. a chain
+	 * cache hit): the per-link rules, which depend on the warrants
+	 * alone, are not re-checked.  Shape, cycles, depth, revocation,
+	 * trusted root and time are checked as always.
+	 */
+	int			  links_verified;
 };
 
 /* Fills opts with defaults: tolerance 30 s, 5 PoP windows, depth 64. */

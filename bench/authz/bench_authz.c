@@ -2,8 +2,12 @@
  * bench_authz.c: what the sidecar's enforcement engine costs per activity
  * task, in process, against the Ed25519 verification it is made of.
  *
- *   bench_authz [ROUNDS [ITERS]]      the benchmark (default 7 rounds of
- *                                     200 tasks per case; median round)
+ *   bench_authz [ROUNDS [ITERS [CASE]]]
+ *                                     the benchmark (default 7 rounds of
+ *                                     200 tasks per case; median round);
+ *                                     CASE: that case only (and the
+ *                                     sodium verify it is compared with),
+ *                                     e.g. for callgrind
  *   bench_authz mktask DIR BYTES      writes the files bench/net/run-net.sh
  *                                     needs for the inspected large
  *                                     message: DIR/poll.req (a framed
@@ -31,19 +35,30 @@
  *                     the task's bytes (warm cache): the proxy's whole step
  *   badpop/d1         a PoP over other arguments (warm cache)
  *   badpop-cold/d1    the same with a cold cache
+ *   proxy/d1          the sidecar's whole step for one framed task:
+ *                     reassembly (gf_reader_feed), ic_response() (string
+ *                     check, decode, decide, audit event, token wrap,
+ *                     the undelivered failure, the in-place edit) and
+ *                     the free; attempt 2 (no dedup), the real clock,
+ *                     intercept's own warm chain cache
  * Verifies are counted by wrapping tn_ed25519_verify (-Wl,--wrap): every
  * signature libtenuo checks goes through it.
  */
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "authz.h"
 #include "chaincache.h"
+#include "config.h"
 #include "dedup.h"
+#include "grpc_frame.h"
+#include "intercept.h"
 #include "tn_chain.h"
 #include "tn_codec.h"
 #include "tn_crypto.h"
@@ -56,7 +71,7 @@ typedef Temporal__Api__Common__V1__Payload__MetadataEntry MEntry;
 
 #define U(s)		((char *)(uintptr_t)(s))
 #define MAXDEPTH	3
-#define NCASES		9
+#define NCASES		10
 
 /* ------------------------------------------------------ verify counter */
 
@@ -384,12 +399,76 @@ static unsigned long		 actseq;
 static int64_t			 NOW_MS;
 
 enum { C_SODIUM, C_TN, C_WARM1, C_WARM3, C_COLD1, C_COLD3, C_WIRE1,
-	C_BADPOP, C_BADPOPCOLD };
+	C_BADPOP, C_BADPOPCOLD, C_PROXY };
 
 static const char *const CASE_NAME[NCASES] = {
 	"verify/sodium", "verify/tn", "warm/d1", "warm/d3", "cold/d1",
-	"cold/d3", "wire/d1", "badpop/d1", "badpop-cold/d1"
+	"cold/d3", "wire/d1", "badpop/d1", "badpop-cold/d1", "proxy/d1"
 };
+
+static uint8_t	*PXBUF;		/* the framed attempt-2 task */
+static size_t	 PXLEN;
+static char	 PXDIR[] = "/tmp/bench-authz-XXXXXX";
+
+/* intercept configured as the sidecar would be: this root, enforce. */
+static void
+proxy_setup(void)
+{
+	struct config *cf;
+	char path[256];
+	FILE *f;
+
+	if (mkdtemp(PXDIR) == NULL)
+		die("mkdtemp", NULL);
+	(void)snprintf(path, sizeof(path), "%s/ic.conf", PXDIR);
+	if ((f = fopen(path, "w")) == NULL)
+		die(path, NULL);
+	(void)fprintf(f, "upstream = 127.0.0.1:7233\ntrusted_root = ");
+	for (int i = 0; i < 32; i++)
+		(void)fprintf(f, "%02x", P[0].pk[i]);
+	(void)fprintf(f, "\ntask_token_key_file = %s/tt.key\n"
+	    "require_warrant = on\n", PXDIR);
+	if (fclose(f) != 0 || chmod(path, 0600) != 0 ||
+	    config_load(path, NULL, &cf) != 0)
+		die("config", NULL);
+	intercept_configure(cf);
+	config_unref(cf);
+}
+
+static void
+proxy_teardown(void)
+{
+	char path[256];
+
+	intercept_shutdown();
+	(void)snprintf(path, sizeof(path), "%s/ic.conf", PXDIR);
+	(void)unlink(path);
+	(void)snprintf(path, sizeof(path), "%s/tt.key", PXDIR);
+	(void)unlink(path);
+	(void)rmdir(PXDIR);
+}
+
+/* One framed task through the proxy's steps; must be delivered. */
+static void
+proxy_one(void)
+{
+	struct gf_reader r;
+	struct gf_msg m;
+	struct ic_resp_out out;
+	size_t used;
+
+	gf_reader_init(&r, GF_DEFAULT_MAX);
+	if (gf_reader_feed(&r, PXBUF, PXLEN, &used, &m) != GF_MSG)
+		die("gf_reader_feed", NULL);
+	ic_response(IC_POLL, &m, NULL, GF_DEFAULT_MAX, "default", "files",
+	    "bench", &out);
+	if (out.action != IC_RESP_REPLACE || out.ndeny != 0 ||
+	    out.nundelivered != 1)
+		die("proxy: the task was not delivered", NULL);
+	ic_resp_out_free(&out);
+	gf_msg_free(&m);
+	gf_reader_free(&r);
+}
 
 /* Decides t once; want: the decision expected. */
 static void
@@ -431,9 +510,9 @@ decide_one(struct task *t, int wire, enum authz_decision want)
 }
 
 static int
-run_bench(int rounds, int iters)
+run_bench(int rounds, int iters, const char *only)
 {
-	struct task good1, good3, bad1;
+	struct task good1, good3, bad1, px;
 	struct chaincache *cache;
 	struct dedup *dd;
 	struct authz_globals g;
@@ -443,7 +522,8 @@ run_bench(int rounds, int iters)
 
 	if (rounds < 1 || rounds > 64 || iters < 1)
 		die("usage: bench_authz [ROUNDS(1-64) [ITERS]]", NULL);
-	setup_keys(1767225600);		/* 2026-01-01 */
+	/* near the real clock: the proxy case decides at it */
+	setup_keys((int64_t)time(NULL) - 600 - 60);
 	NOW_MS = (SCHED + 2) * 1000;
 	memcpy(ROOTS[0], P[0].pk, 32);
 	TRUST.roots = (const uint8_t (*)[32])ROOTS;
@@ -463,13 +543,27 @@ run_bench(int rounds, int iters)
 	task_build(&good1, 1, 0, NULL, 0);
 	task_build(&good3, 3, 0, NULL, 0);
 	task_build(&bad1, 1, 1, NULL, 0);
+	ATTEMPT = 2;
+	task_build(&px, 1, 0, NULL, 0);
+	ATTEMPT = 1;
+	if ((PXBUF = malloc(GF_PREFIX_LEN + px.len)) == NULL)
+		die("malloc", NULL);
+	gf_prefix_encode(PXBUF, 0, (uint32_t)px.len);
+	memcpy(PXBUF + GF_PREFIX_LEN, px.buf, px.len);
+	PXLEN = GF_PREFIX_LEN + px.len;
+	proxy_setup();
 	randombytes_buf(msg, sizeof(msg));
 	crypto_sign_detached(sig, NULL, msg, sizeof(msg), P[0].sk);
 	memset(vpt, 0, sizeof(vpt));
+	memset(us, 0, sizeof(us));
 
 	for (int r = 0; r < rounds; r++) {
 		for (int c = 0; c < NCASES; c++) {
 			double t0;
+
+			if (only != NULL && strcmp(only, CASE_NAME[c]) != 0 &&
+			    c != C_SODIUM)
+				continue;
 			int cold = c == C_COLD1 || c == C_COLD3 ||
 			    c == C_BADPOPCOLD;
 			struct task *t = c == C_WARM3 || c == C_COLD3 ? &good3 :
@@ -481,6 +575,7 @@ run_bench(int rounds, int iters)
 			if (!cold && c != C_SODIUM && c != C_TN) {
 				decide_one(&good1, 0, AUTHZ_ALLOW);
 				decide_one(&good3, 0, AUTHZ_ALLOW);
+				proxy_one();
 			}
 			v0 = nverify;
 			t0 = now_us();
@@ -495,6 +590,10 @@ run_bench(int rounds, int iters)
 					if (tn_ed25519_verify(P[0].pk, msg,
 					    sizeof(msg), sig) != TN_OK)
 						die("verify", NULL);
+					continue;
+				}
+				if (c == C_PROXY) {
+					proxy_one();
 					continue;
 				}
 				if (cold)
@@ -544,6 +643,9 @@ run_bench(int rounds, int iters)
 	task_free(&good1);
 	task_free(&good3);
 	task_free(&bad1);
+	task_free(&px);
+	free(PXBUF);
+	proxy_teardown();
 	chaincache_free(cache);
 	dedup_free(dd);
 	authz_policies_free(POL);
@@ -671,5 +773,5 @@ main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "mktask") == 0)
 		return run_mktask(argv[2], argv[3]);
 	return run_bench(argc > 1 ? atoi(argv[1]) : 7,
-	    argc > 2 ? atoi(argv[2]) : 200);
+	    argc > 2 ? atoi(argv[2]) : 200, argc > 3 ? argv[3] : NULL);
 }

@@ -753,6 +753,8 @@ START_TEST(test_authz_chain_header)
 	t.hlen[0] = stray.len;
 	decide(&t, &r);
 	assert_deny(&r, "CHAIN_INVALID", AUTHZ_C_CHAIN_LEAF_MISMATCH);
+	/* the verified chain is cached, but not for another warrant */
+	ck_assert_int_eq(r.cache_hit, 0);
 	authz_result_free(&r);
 	/* A chain header that is not base64. */
 	t.hval[0] = leaf.env;
@@ -986,6 +988,17 @@ START_TEST(test_authz_cache_hit_and_generation)
 	assert_allow(&r);
 	ck_assert_int_eq(r.cache_hit, 1);
 	authz_result_free(&r);
+	/*
+	 * The key covers x-tenuo-compressed: the same warrant bytes said to
+	 * be gzip are not the cached plain warrant (gunzip fails).
+	 */
+	tb_hdrs(&t, "x-tenuo-compressed", "1");
+	t.act = "2c";
+	decide(&t, &r);
+	ck_assert_int_eq(r.cache_hit, 0);
+	assert_deny(&r, "CHAIN_INVALID", AUTHZ_C_WARRANT_MALFORMED);
+	authz_result_free(&r);
+	t.nh--;
 	/* A reload bumps the generation: decoded again. */
 	TRUST.generation++;
 	t.act = "3";
@@ -1136,6 +1149,36 @@ START_TEST(test_authz_tool_map_used)
 END_TEST
 
 /* An embedded NUL in a string field: refused by the walker, denied. */
+/*
+ * authz_pb_check() flags a non-repeated field given twice at any depth
+ * (here a header entry's key), and a oneof-free repeated field not.
+ */
+START_TEST(test_authz_pb_ambiguous)
+{
+	static const uint8_t once[] = { 0x3a, 0x05, 0x0a, 0x03, 0x0a, 0x01,
+	    'a' };
+	static const uint8_t twice[] = { 0x3a, 0x08, 0x0a, 0x06, 0x0a, 0x01,
+	    'a', 0x0a, 0x01, 'b' };
+	static const uint8_t two_entries[] = { 0x3a, 0x0a, 0x0a, 0x03, 0x0a,
+	    0x01, 'a', 0x0a, 0x03, 0x0a, 0x01, 'b' };
+	static const uint8_t two_ids[] = { 0x32, 0x01, 'a', 0x32, 0x01, 'b' };
+	const ProtobufCMessageDescriptor *d =
+	    &temporal__api__workflowservice__v1__poll_activity_task_queue_response__descriptor;
+	int amb = -1;
+
+	ck_assert_int_eq(authz_pb_check(d, once, sizeof(once), &amb), 0);
+	ck_assert_int_eq(amb, 0);
+	ck_assert_int_eq(authz_pb_check(d, two_entries, sizeof(two_entries),
+	    &amb), 0);
+	ck_assert_int_eq(amb, 0);	/* fields is repeated */
+	ck_assert_int_eq(authz_pb_check(d, twice, sizeof(twice), &amb), 0);
+	ck_assert_int_eq(amb, 1);	/* an entry's key twice */
+	ck_assert_int_eq(authz_pb_check(d, two_ids, sizeof(two_ids), &amb), 0);
+	ck_assert_int_eq(amb, 1);	/* activity_id twice */
+	ck_assert_int_eq(authz_pb_strings_check(d, twice, sizeof(twice)), 0);
+}
+END_TEST
+
 START_TEST(test_authz_embedded_nul)
 {
 	struct authz_result r;
@@ -1433,6 +1476,7 @@ authz_suite(void)
 	tcase_add_test(t, test_authz_scheduled_time_anchor);
 	tcase_add_test(t, test_authz_dedup_replay);
 	tcase_add_test(t, test_authz_cache_hit_and_generation);
+	tcase_add_test(t, test_authz_pb_ambiguous);
 	tcase_add_test(t, test_authz_audit_only);
 	tcase_add_test(t, test_authz_start);
 	tcase_add_test(t, test_authz_approval_required);

@@ -85,7 +85,7 @@ START_TEST(test_gf_split_everywhere)
 		ck_assert_int_eq(m[i].compressed, i & 1);
 		if (m[i].len > 0)
 			ck_assert_mem_eq(m[i].data, in[i], m[i].len);
-		free(m[i].data);
+		gf_msg_free(&m[i]);
 	}
 	ck_assert_int_eq(gf_reader_partial(&r), 0);
 	gf_reader_free(&r);
@@ -106,7 +106,7 @@ START_TEST(test_gf_byte_at_a_time_large)
 	ck_assert_int_eq(feed_all(&r, buf, len + GF_PREFIX_LEN, 1, &m, 1), 1);
 	ck_assert_uint_eq(m.len, len);
 	ck_assert_mem_eq(m.data, buf + GF_PREFIX_LEN, len);
-	free(m.data);
+	gf_msg_free(&m);
 	gf_reader_free(&r);
 	free(buf);
 }
@@ -125,7 +125,7 @@ START_TEST(test_gf_max_is_inclusive)
 	ck_assert_int_eq(gf_reader_feed(&r, buf, sizeof(buf), &used, &m),
 	    GF_MSG);
 	ck_assert_uint_eq(used, sizeof(buf));
-	free(m.data);
+	gf_msg_free(&m);
 	gf_reader_free(&r);
 	gf_reader_init(&r, 99);
 	ck_assert_int_eq(gf_reader_feed(&r, buf, sizeof(buf), &used, &m),
@@ -247,7 +247,7 @@ START_TEST(test_gf_gzip_round_trip)
 	ck_assert_ptr_nonnull(strstr(why, "snappy"));
 	ck_assert_int_eq(gf_msg_plain(&m, NULL, sizeof(plain), &back, &blen,
 	    why, sizeof(why)), -1);
-	free(m.data);
+	gf_msg_free(&m);
 	gf_reader_free(&r);
 	free(wire);
 	/* identity: framed as is, read back as is. */
@@ -261,7 +261,72 @@ START_TEST(test_gf_gzip_round_trip)
 	    sizeof(why)), 0);
 	ck_assert_mem_eq(back, plain, 10);
 	free(back);
-	free(m.data);
+	gf_msg_free(&m);
+	gf_reader_free(&r);
+	free(wire);
+}
+END_TEST
+
+/*
+ * A read message is framed in its own block (base: prefix then bytes, as
+ * received); gf_msg_view() lends an uncompressed one without a copy and
+ * inflates a compressed one; a pbuf adopts the block as it is.
+ */
+START_TEST(test_gf_framed_in_place_view_adopt)
+{
+	uint8_t			 plain[3000], *wire, *owned, out[4000];
+	const uint8_t		*p;
+	size_t			 wlen, n, used, off = 0, c;
+	struct gf_reader	 r;
+	struct gf_msg		 m;
+	struct pbuf		 b;
+	char			 why[128];
+	int			 rv = GF_NEED_MORE;
+
+	for (size_t i = 0; i < sizeof(plain); i++)
+		plain[i] = (uint8_t)(i * 13);
+	ck_assert_int_eq(gf_msg_frame(plain, sizeof(plain), NULL, &wire,
+	    &wlen, why, sizeof(why)), 0);
+	gf_reader_init(&r, sizeof(plain));
+	while (rv == GF_NEED_MORE && off < wlen) {	/* odd chunks */
+		c = wlen - off < 333 ? wlen - off : 333;
+		rv = gf_reader_feed(&r, wire + off, c, &used, &m);
+		off += used;
+	}
+	ck_assert_int_eq(rv, GF_MSG);
+	ck_assert_ptr_eq(m.data, m.base + GF_PREFIX_LEN);
+	ck_assert_mem_eq(m.base, wire, wlen);
+	ck_assert_int_eq(gf_msg_view(&m, NULL, sizeof(plain), &p, &n, &owned,
+	    why, sizeof(why)), 0);
+	ck_assert_ptr_eq(p, m.data);		/* no copy */
+	ck_assert_ptr_null(owned);
+	ck_assert_uint_eq(n, sizeof(plain));
+	ck_assert_int_eq(gf_msg_view(&m, NULL, sizeof(plain) - 1, &p, &n,
+	    &owned, why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "exceeds"));
+	pbuf_init(&b, 16);
+	pbuf_adopt(&b, m.base, GF_PREFIX_LEN + m.len);
+	memset(&m, 0, sizeof(m));
+	ck_assert_uint_eq(b.len, wlen);
+	ck_assert_uint_eq(pbuf_take(&b, out, sizeof(out)), wlen);
+	ck_assert_mem_eq(out, wire, wlen);
+	ck_assert_int_eq(pbuf_append(&b, plain, 1), 0);	/* still usable */
+	pbuf_free(&b);
+	gf_msg_free(&m);			/* emptied: a no-op */
+	gf_reader_free(&r);
+	free(wire);
+	/* compressed: inflated into *owned */
+	ck_assert_int_eq(gf_msg_frame(plain, sizeof(plain), "gzip", &wire,
+	    &wlen, why, sizeof(why)), 0);
+	gf_reader_init(&r, sizeof(plain));
+	ck_assert_int_eq(gf_reader_feed(&r, wire, wlen, &used, &m), GF_MSG);
+	ck_assert_int_eq(gf_msg_view(&m, "gzip", sizeof(plain), &p, &n,
+	    &owned, why, sizeof(why)), 0);
+	ck_assert_ptr_eq(p, owned);
+	ck_assert_uint_eq(n, sizeof(plain));
+	ck_assert_mem_eq(p, plain, sizeof(plain));
+	free(owned);
+	gf_msg_free(&m);
 	gf_reader_free(&r);
 	free(wire);
 }
@@ -284,6 +349,7 @@ frame_suite(void)
 	tcase_add_test(tc, test_gf_max_is_inclusive);
 	tcase_add_test(tc, test_gf_declared_huge_not_allocated);
 	tcase_add_test(tc, test_pbuf_cap);
+	tcase_add_test(tc, test_gf_framed_in_place_view_adopt);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, test_gf_bad_flag);

@@ -59,6 +59,7 @@ msg_of(const ProtobufCMessage *m, struct gf_msg *out)
 {
 	ck_assert_int_eq(authz_pb_pack(m, &out->data, &out->len), 0);
 	out->compressed = 0;
+	out->base = NULL;	/* built by hand: data is the block */
 }
 
 /* A task with an x-tenuo-* header and one without a warrant. */
@@ -107,6 +108,49 @@ unpack_task(const uint8_t *framed, size_t n)
 	    NULL, n - GF_PREFIX_LEN, framed + GF_PREFIX_LEN);
 }
 
+/* bytes framed and read back through a gf_reader, as the proxy gets them */
+static void
+msg_read(const uint8_t *p, size_t n, struct gf_msg *out)
+{
+	struct gf_reader	 r;
+	uint8_t			*f = malloc(GF_PREFIX_LEN + n);
+	size_t			 off = 0, used, c;
+	int			 rv = GF_NEED_MORE;
+
+	ck_assert_ptr_nonnull(f);
+	gf_prefix_encode(f, 0, (uint32_t)n);
+	memcpy(f + GF_PREFIX_LEN, p, n);
+	gf_reader_init(&r, 1 << 20);
+	while (rv == GF_NEED_MORE && off < GF_PREFIX_LEN + n) {
+		c = GF_PREFIX_LEN + n - off < 7000 ? GF_PREFIX_LEN + n - off :
+		    7000;
+		rv = gf_reader_feed(&r, f + off, c, &used, out);
+		off += used;
+	}
+	ck_assert_int_eq(rv, GF_MSG);
+	ck_assert_ptr_nonnull(out->base);
+	ck_assert_mem_eq(out->base, f, GF_PREFIX_LEN + n);	/* framed */
+	gf_reader_free(&r);
+	free(f);
+}
+
+/* cat of the parts (a protobuf message may come in pieces: they merge) */
+static uint8_t *
+cat3(const struct gf_msg *a, const uint8_t *b, size_t bn,
+    const struct gf_msg *c, size_t *n)
+{
+	uint8_t	*o;
+
+	*n = a->len + bn + c->len;
+	ck_assert_ptr_nonnull(o = malloc(*n));
+	if (a->len > 0)
+		memcpy(o, a->data, a->len);
+	memcpy(o + a->len, b, bn);
+	if (c->len > 0)
+		memcpy(o + a->len + bn, c->data, c->len);
+	return o;
+}
+
 START_TEST(test_classify)
 {
 	ck_assert_int_eq(ic_classify(TN_M_POLL_ACTIVITY_TASK_QUEUE), IC_POLL);
@@ -128,7 +172,7 @@ START_TEST(test_token_unwrap)
 	struct tasktoken_keys	 k;
 	completed_t		 r;
 	completed_t		*back;
-	struct gf_msg		 m, gz;
+	struct gf_msg		 m, gz, rd;
 	struct ic_req_out	 out;
 	uint8_t			*w, *plain;
 	size_t			 wlen, plen;
@@ -158,6 +202,25 @@ START_TEST(test_token_unwrap)
 	ck_assert_str_eq(back->namespace_, "default");
 	protobuf_c_message_free_unpacked(&back->base, NULL);
 	ic_req_out_free(&out);
+	/* read by a gf_reader: the token rewritten in the message's block */
+	msg_read(m.data, m.len, &rd);
+	ic_token_request(IC_TOKEN, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED, &rd,
+	    NULL, 1 << 20, "peer", &out);
+	ck_assert_int_eq(out.action, IC_REQ_REPLACE);
+	ck_assert_ptr_null(rd.base);		/* taken over */
+	back = (completed_t *)protobuf_c_message_unpack(
+	    &temporal__api__workflowservice__v1__respond_activity_task_completed_request__descriptor,
+	    NULL, out.framed_len - 5, out.framed + 5);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_uint_eq(back->task_token.len, strlen(TOKEN));
+	ck_assert_mem_eq(back->task_token.data, TOKEN, strlen(TOKEN));
+	ck_assert_str_eq(back->identity, "worker@host");
+	ck_assert_str_eq(back->namespace_, "default");
+	ck_assert_uint_eq(out.framed_len - 5, m.len - wlen + strlen(TOKEN) -
+	    (wlen >= 128 ? 1 : 0));
+	protobuf_c_message_free_unpacked(&back->base, NULL);
+	ic_req_out_free(&out);
+	gf_msg_free(&rd);
 	/* gzip in, gzip out */
 	ck_assert_int_eq(gf_msg_frame(m.data, m.len, "gzip", &gz.data, &gz.len,
 	    why, sizeof(why)), 0);
@@ -315,7 +378,7 @@ START_TEST(test_poll_allowed)
 {
 	struct config		*cf;
 	struct tasktoken_keys	 k;
-	struct gf_msg		 m, empty = { NULL, 0, 0 };
+	struct gf_msg		 m, empty = { NULL, 0, 0, NULL };
 	struct ic_resp_out	 out;
 	authz_task_t		*t;
 	const uint8_t		*tok;
@@ -352,6 +415,146 @@ START_TEST(test_poll_allowed)
 	ic_resp_out_free(&out);
 	free(m.data);
 	tasktoken_keys_wipe(&k);
+	intercept_shutdown();
+}
+END_TEST
+
+/* The allowed task's token and header checked in the bytes sent. */
+static void
+check_edited(const struct tasktoken_keys *k, const struct ic_resp_out *out,
+    const uint8_t *unk, size_t unklen)
+{
+	authz_task_t	*t;
+	const uint8_t	*tok;
+	size_t		 toklen;
+
+	ck_assert_int_eq(out->action, IC_RESP_REPLACE);
+	ck_assert_uint_eq(out->framed[0], 0);
+	ck_assert_uint_eq((size_t)out->framed[1] << 24 |
+	    (size_t)out->framed[2] << 16 | (size_t)out->framed[3] << 8 |
+	    out->framed[4], out->framed_len - GF_PREFIX_LEN);
+	ck_assert_ptr_nonnull(t = unpack_task(out->framed, out->framed_len));
+	ck_assert_uint_eq(t->header->n_fields, 1);
+	ck_assert_str_eq(t->header->fields[0]->key, "x-trace");
+	ck_assert_str_eq(t->activity_id, "a1");
+	ck_assert_str_eq(t->activity_type->name, "greet");
+	ck_assert_int_eq(tasktoken_unwrap(k, t->task_token.data,
+	    t->task_token.len, &tok, &toklen, NULL), 0);
+	ck_assert_uint_eq(toklen, strlen(TOKEN));
+	ck_assert_mem_eq(tok, TOKEN, strlen(TOKEN));
+	/* the unknown field went through byte for byte */
+	ck_assert_ptr_nonnull(memmem(out->framed, out->framed_len, unk,
+	    unklen));
+	protobuf_c_message_free_unpacked(&t->base, NULL);
+}
+
+/*
+ * A poll read by a gf_reader is edited in its own block: the token and
+ * header fields rewritten wherever they are, a large unknown field
+ * (heartbeat_details is not in our subset) kept without being decoded.
+ * Fields repeated (merged by protobuf) go the re-encoding way.
+ */
+START_TEST(test_poll_edited_in_place)
+{
+	struct config		*cf;
+	struct tasktoken_keys	 k;
+	struct gf_msg		 whole, notok, tokonly, hdr2, m;
+	struct ic_resp_out	 out;
+	authz_task_t		 t, *tt;
+	Temporal__Api__Common__V1__Header		h;
+	Temporal__Api__Common__V1__Header__FieldsEntry	e, *ep = &e;
+	Temporal__Api__Common__V1__Payload		p;
+	uint8_t			*unk, *w;
+	size_t			 unklen = 200000 + 4, wn, i;
+
+	cf = setup("require_warrant = off\n");
+	tasktoken_keys_init(&k, cf->tt_cur, NULL);
+	ck_assert_ptr_nonnull(unk = malloc(unklen));
+	unk[0] = 9 << 3 | 2;		/* heartbeat_details, 200000 bytes */
+	unk[1] = 0xc0;
+	unk[2] = 0x9a;
+	unk[3] = 0x0c;
+	for (i = 4; i < unklen; i++)
+		unk[i] = (uint8_t)(i * 7 + 1);
+	task_msg(&whole);
+	/* token first, the unknown field in the middle */
+	w = cat3(&whole, unk, unklen, &(struct gf_msg){ NULL, 0, 0, NULL },
+	    &wn);
+	msg_read(w, wn, &m);
+	free(w);
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_ptr_null(m.base);	/* taken over: no copy */
+	ck_assert_uint_eq(m.len, 0);
+	check_edited(&k, &out, unk, unklen);
+	ic_resp_out_free(&out);
+	gf_msg_free(&m);
+	/* the token last, after the unknown field: it grows, the header
+	   before it shrinks */
+	tt = (authz_task_t *)protobuf_c_message_unpack(
+	    &temporal__api__workflowservice__v1__poll_activity_task_queue_response__descriptor,
+	    NULL, whole.len, whole.data);
+	ck_assert_ptr_nonnull(tt);
+	free(tt->task_token.data);
+	tt->task_token.data = NULL;
+	tt->task_token.len = 0;
+	msg_of(&tt->base, &notok);
+	protobuf_c_message_free_unpacked(&tt->base, NULL);
+	temporal__api__workflowservice__v1__poll_activity_task_queue_response__init(
+	    &t);
+	t.task_token.data = (uint8_t *)(uintptr_t)TOKEN;
+	t.task_token.len = strlen(TOKEN);
+	msg_of(&t.base, &tokonly);
+	w = cat3(&notok, unk, unklen, &tokonly, &wn);
+	msg_read(w, wn, &m);
+	free(w);
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_ptr_null(m.base);
+	check_edited(&k, &out, unk, unklen);
+	ic_resp_out_free(&out);
+	gf_msg_free(&m);
+	/* a second header field (protobuf merges them): re-encoded */
+	temporal__api__workflowservice__v1__poll_activity_task_queue_response__init(
+	    &t);
+	temporal__api__common__v1__header__init(&h);
+	temporal__api__common__v1__header__fields_entry__init(&e);
+	temporal__api__common__v1__payload__init(&p);
+	p.data.data = (uint8_t *)(uintptr_t)"AAAA";
+	p.data.len = 4;
+	e.key = (char *)(uintptr_t)"x-tenuo-pop";
+	e.value = &p;
+	h.n_fields = 1;
+	h.fields = &ep;
+	t.header = &h;
+	msg_of(&t.base, &hdr2);
+	w = cat3(&whole, unk, unklen, &hdr2, &wn);
+	msg_read(w, wn, &m);
+	free(w);
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_ptr_nonnull(m.base);	/* not edited in place */
+	check_edited(&k, &out, unk, unklen);
+	ic_resp_out_free(&out);
+	gf_msg_free(&m);
+	/* activity_id twice (decoders differ on which one counts): the
+	   worker gets the re-encoded message, with the one decided on */
+	w = cat3(&whole, (const uint8_t *)"\x32\x02zz", 4,
+	    &(struct gf_msg){ NULL, 0, 0, NULL }, &wn);
+	msg_read(w, wn, &m);
+	free(w);
+	ic_response(IC_POLL, &m, NULL, 1 << 20, "default", "q", "peer", &out);
+	ck_assert_ptr_nonnull(m.base);
+	ck_assert_int_eq(out.action, IC_RESP_REPLACE);
+	ck_assert_ptr_null(memmem(out.framed, out.framed_len, "\x32\x02" "a1",
+	    4));
+	ck_assert_ptr_nonnull(memmem(out.framed, out.framed_len, "\x32\x02zz",
+	    4));
+	ic_resp_out_free(&out);
+	gf_msg_free(&m);
+	gf_msg_free(&hdr2);
+	gf_msg_free(&notok);
+	gf_msg_free(&tokonly);
+	gf_msg_free(&whole);
+	tasktoken_keys_wipe(&k);
+	free(unk);
 	intercept_shutdown();
 }
 END_TEST
@@ -680,6 +883,7 @@ intercept_suite(void)
 	tcase_add_test(tc, test_poll_allowed);
 	tcase_add_test(tc, test_poll_undelivered_failure);
 	tcase_add_test(tc, test_poll_audit_only);
+	tcase_add_test(tc, test_poll_edited_in_place);
 	tcase_add_test(tc, test_lamarker_formats);
 	tcase_add_test(tc, test_local_activity_blocked);
 	tcase_add_test(tc, test_start_without_warrant);

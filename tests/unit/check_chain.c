@@ -203,6 +203,40 @@ START_TEST(test_chain_order_and_cycles)
 END_TEST
 
 /*
+ * links_verified skips the per-link rules only (the caller vouches that
+ * this stack passed them): a broken link then goes unnoticed, but a
+ * cycle, an untrusted root and the time rules are still refused.
+ */
+START_TEST(test_chain_links_verified)
+{
+	struct tn_stack *st = stack_of(REFS("A.3/Level 0", "A.3/Level 2"));
+	struct tn_stack *cyc = stack_of(REFS("A.3/Level 0", "A.3/Level 0"));
+	struct tn_verify_opts o;
+	struct tn_error err;
+	uint8_t other[TN_KEY_LEN];
+
+	opts(&o, NOW);
+	ck_assert_int_eq(tn_chain_verify(st, &o, NULL, &err),
+	    TN_ERR_ATTENUATION_INVALID);
+	o.links_verified = 1;
+	ck_assert_int_eq(tn_chain_verify(st, &o, NULL, &err), TN_OK);
+	ck_assert_int_eq(tn_chain_verify(cyc, &o, NULL, &err),
+	    TN_ERR_ATTENUATION_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.reason, "cycle"));
+	memset(other, 0x5a, sizeof(other));
+	o.roots = (const uint8_t (*)[TN_KEY_LEN])other;
+	ck_assert_int_eq(tn_chain_verify(st, &o, NULL, &err),
+	    TN_ERR_CHAIN_NOT_ANCHORED);
+	opts(&o, (int64_t)st->w[1]->expires_at);
+	o.links_verified = 1;
+	ck_assert_int_eq(tn_chain_verify(st, &o, NULL, &err),
+	    TN_ERR_WARRANT_EXPIRED);
+	tn_stack_free(st);
+	tn_stack_free(cyc);
+}
+END_TEST
+
+/*
  * Time rules: leaf strict, ancestors with 30 s tolerance, issued_at in the
  * future beyond 30 s refused.
  */
@@ -667,6 +701,7 @@ chain_suite(void)
 	tcase_add_test(v, test_chain_vector_outcomes);
 	tcase_add_test(v, test_chain_not_anchored);
 	tcase_add_test(v, test_chain_order_and_cycles);
+	tcase_add_test(v, test_chain_links_verified);
 	tcase_add_test(v, test_chain_time_rules);
 	tcase_add_test(v, test_chain_cascading_revocation);
 	tcase_add_test(b, test_chain_depth_limits);

@@ -61,6 +61,7 @@
 #include "tls.h"
 
 #define PX_READ_BUF	(16 * 1024)
+#define PX_OUT_BUF	(32 * 1024)	/* frames gathered per write */
 #define PX_READS_MAX	8		/* reads per event, for fairness */
 #define PX_PEER_MAX	128
 #define PX_REASON_MAX	256
@@ -91,10 +92,39 @@
 #define PX_ENC_MAX	32
 #define PX_FAILED_PATH	TN_M_SERVICE "RespondActivityTaskFailed"
 
+/*
+ * A header block: the fields (nv) point into blocks of bytes that never
+ * move once written (blk, newest first), so adding a field costs a copy
+ * and, now and then, one allocation, instead of two per field.
+ */
+struct px_hblk {
+	struct px_hblk	*next;
+	size_t		 used, cap;
+	uint8_t		 data[];
+};
+
 struct px_hdrs {
 	nghttp2_nv	*nv;
-	size_t		 n;
-	size_t		 bytes;
+	size_t		 n, cap;	/* fields used, room in nv */
+	size_t		 bytes;		/* names and values, for the cap */
+	struct px_hblk	*blk;
+};
+
+#define PX_HDRS_NV0	8	/* first room for fields */
+#define PX_HBLK0	256	/* first block of bytes */
+
+/*
+ * Bytes of serialized frames a connection could not write yet.  Frames
+ * are taken from the session (nghttp2_session_mem_send()) into a buffer
+ * and written with one send() (or one TLS write) per PX_OUT_BUF; what
+ * the socket does not take waits here, and no more frames are taken from
+ * the session until it is out, so a slow reader still stalls the
+ * session and, through the windows, its writer.
+ */
+struct px_out {
+	uint8_t		*buf;		/* NULL when empty */
+	size_t		 off, len;	/* unsent: buf[off..off+len) */
+	size_t		 cap;
 };
 
 struct px_pair;
@@ -168,6 +198,7 @@ struct px_up {
 	ev_io			 rd, wr;
 	struct tls_conn		*tls;		/* NULL: h2c */
 	nghttp2_session		*sess;		/* NULL until connected */
+	struct px_out		 out;
 	ev_timer		 ping;		/* keepalive, then its timeout */
 	int			 ping_out;
 	int			 draining;
@@ -198,6 +229,7 @@ struct px_pair {
 	int			 dready;	/* TLS handshake done */
 	ev_timer		 dtimer;	/* TLS handshake; drain notice */
 	nghttp2_session		*down;
+	struct px_out		 dout;
 	int			 draining;
 
 	enum px_up_state	 ustate;
@@ -255,10 +287,12 @@ px_nodelay(int fd)
 static void
 px_hdrs_free(struct px_hdrs *h)
 {
-	size_t	i;
+	struct px_hblk	*b, *next;
 
-	for (i = 0; i < h->n; i++)
-		free(h->nv[i].name);	/* name and value share one block */
+	for (b = h->blk; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
 	free(h->nv);
 	memset(h, 0, sizeof(*h));
 }
@@ -267,13 +301,20 @@ px_hdrs_free(struct px_hdrs *h)
 static int
 px_hop_by_hop(const uint8_t *name, size_t len)
 {
-	static const char *const hop[] = { "connection", "keep-alive",
-	    "proxy-connection", "transfer-encoding", "upgrade",
-	    "http2-settings" };
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} hop[] = {
+#define PX_HOP(lit)	{ (lit), sizeof(lit) - 1 }
+		PX_HOP("connection"), PX_HOP("keep-alive"),
+		PX_HOP("proxy-connection"), PX_HOP("transfer-encoding"),
+		PX_HOP("upgrade"), PX_HOP("http2-settings")
+#undef PX_HOP
+	};
 	size_t	i;
 
 	for (i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
-		if (strlen(hop[i]) == len && memcmp(hop[i], name, len) == 0)
+		if (hop[i].len == len && memcmp(hop[i].s, name, len) == 0)
 			return 1;
 	return 0;
 }
@@ -284,17 +325,35 @@ px_hdrs_add(struct px_hdrs *h, const uint8_t *name, size_t nlen,
     const uint8_t *value, size_t vlen)
 {
 	nghttp2_nv	*nv;
+	struct px_hblk	*b;
 	uint8_t		*blk;
+	size_t		 need = nlen + vlen + 2, cap;
 
 	if (px_hop_by_hop(name, nlen))
 		return 0;
 	if (h->n == PX_HDR_MAX_N || nlen + vlen > PX_HDR_MAX_BYTES - h->bytes)
 		return -1;
-	if ((nv = reallocarray(h->nv, h->n + 1, sizeof(*nv))) == NULL)
-		return -1;
-	h->nv = nv;
-	if ((blk = malloc(nlen + vlen + 2)) == NULL)
-		return -1;
+	if (h->n == h->cap) {
+		cap = h->cap == 0 ? PX_HDRS_NV0 : h->cap * 2;
+		if ((nv = reallocarray(h->nv, cap, sizeof(*nv))) == NULL)
+			return -1;
+		h->nv = nv;
+		h->cap = cap;
+	}
+	if ((b = h->blk) == NULL || b->cap - b->used < need) {
+		cap = b == NULL ? PX_HBLK0 : b->cap * 2;
+		if (cap < need)
+			cap = need;
+		if ((b = malloc(sizeof(*b) + cap)) == NULL)
+			return -1;
+		b->used = 0;
+		b->cap = cap;
+		b->next = h->blk;
+		h->blk = b;
+	}
+	blk = b->data + b->used;
+	b->used += need;
+	nv = h->nv;
 	memcpy(blk, name, nlen);
 	blk[nlen] = '\0';
 	memcpy(blk + nlen + 1, value, vlen);
@@ -666,9 +725,8 @@ px_hdrs_del(struct px_hdrs *h, const char *name)
 	size_t	i, j = 0;
 
 	for (i = 0; i < h->n; i++) {
-		if (px_nv_is(&h->nv[i], name)) {
+		if (px_nv_is(&h->nv[i], name)) {	/* bytes stay in blk */
 			h->bytes -= h->nv[i].namelen + h->nv[i].valuelen;
-			free(h->nv[i].name);
 			continue;
 		}
 		h->nv[j++] = h->nv[i];
@@ -1343,31 +1401,131 @@ px_io_recv(int fd, struct tls_conn *t, uint8_t *buf, size_t len, char *why,
 	return n < 0 ? PX_IO_ERR : n;
 }
 
-static ssize_t
-px_d_send(nghttp2_session *sess, const uint8_t *data, size_t len,
-    int flags, void *ud)
+/* Keeps len bytes to write later (after what is kept already). */
+static int
+px_out_keep(struct px_out *o, const uint8_t *data, size_t len)
 {
-	struct px_pair	*p = ud;
-	char		 why[PX_REASON_MAX];
-	ssize_t		 n;
+	uint8_t	*b;
+	size_t	 cap;
 
-	(void)sess;
-	(void)flags;
-	n = px_io_send(p->dfd, p->dtls, data, len, why, sizeof(why));
-	if (n == NGHTTP2_ERR_CALLBACK_FAILURE && p->dtls != NULL)
-		log_debug("%s: %s", p->peer, why);
-	return n;
+	if (o->off > 0 && o->len > 0)
+		memmove(o->buf, o->buf + o->off, o->len);
+	o->off = 0;
+	if (len > o->cap - o->len) {
+		cap = o->len + len;
+		if (cap < PX_OUT_BUF)
+			cap = PX_OUT_BUF;
+		if ((b = realloc(o->buf, cap)) == NULL)
+			return -1;
+		o->buf = b;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, data, len);
+	o->len += len;
+	return 0;
 }
 
-static ssize_t
-px_u_send(nghttp2_session *sess, const uint8_t *data, size_t len,
-    int flags, void *ud)
+static void
+px_out_free(struct px_out *o)
 {
-	struct px_up	*u = ud;
+	free(o->buf);
+	memset(o, 0, sizeof(*o));
+}
 
-	(void)sess;
-	(void)flags;
-	return px_io_send(u->fd, u->tls, data, len, u->err, sizeof(u->err));
+/*
+ * Writes what is kept; 0 (all out, or the socket is full) or
+ * NGHTTP2_ERR_CALLBACK_FAILURE (why says it for TLS).
+ */
+static int
+px_out_drain(struct px_out *o, int fd, struct tls_conn *t, char *why,
+    size_t whylen)
+{
+	ssize_t	n;
+
+	while (o->len > 0) {
+		n = px_io_send(fd, t, o->buf + o->off, o->len, why, whylen);
+		if (n == NGHTTP2_ERR_WOULDBLOCK)
+			return 0;
+		if (n < 0)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		o->off += (size_t)n;
+		o->len -= (size_t)n;
+	}
+	px_out_free(o);		/* rarely needed: give the memory back */
+	return 0;
+}
+
+/* Writes data after what is kept; what the socket refuses is kept. */
+static int
+px_out_put(struct px_out *o, int fd, struct tls_conn *t,
+    const uint8_t *data, size_t len, char *why, size_t whylen)
+{
+	ssize_t	n = 0;
+
+	if (o->len == 0) {
+		n = px_io_send(fd, t, data, len, why, whylen);
+		if (n == NGHTTP2_ERR_WOULDBLOCK)
+			n = 0;
+		else if (n < 0)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	if ((size_t)n < len && px_out_keep(o, data + n, len - (size_t)n) == -1)
+		return NGHTTP2_ERR_NOMEM;
+	return 0;
+}
+
+/*
+ * Writes the frames sess has queued, gathered PX_OUT_BUF at a time,
+ * until it has none or the socket is full.  0, or an nghttp2 error code
+ * (NGHTTP2_ERR_CALLBACK_FAILURE: the socket or TLS failed, see why).
+ */
+static int
+px_out_flush(nghttp2_session *sess, struct px_out *o, int fd,
+    struct tls_conn *t, char *why, size_t whylen)
+{
+	uint8_t		 buf[PX_OUT_BUF];
+	const uint8_t	*d;
+	size_t		 used = 0;
+	ssize_t		 n;
+	int		 rv;
+
+	if ((rv = px_out_drain(o, fd, t, why, whylen)) != 0)
+		return rv;
+	while (o->len == 0) {
+		if ((n = nghttp2_session_mem_send(sess, &d)) < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		if (used + (size_t)n > sizeof(buf)) {
+			if ((rv = px_out_put(o, fd, t, buf, used, why,
+			    whylen)) != 0)
+				return rv;
+			used = 0;
+		}
+		if (o->len > 0 || (size_t)n > sizeof(buf)) {
+			if ((rv = px_out_put(o, fd, t, d, (size_t)n, why,
+			    whylen)) != 0)
+				return rv;
+			continue;
+		}
+		memcpy(buf + used, d, (size_t)n);
+		used += (size_t)n;
+	}
+	if (used > 0)
+		return px_out_put(o, fd, t, buf, used, why, whylen);
+	return 0;
+}
+
+static int
+px_d_want_write(const struct px_pair *p)
+{
+	return p->dout.len > 0 || nghttp2_session_want_write(p->down);
+}
+
+static int
+px_u_want_write(const struct px_up *u)
+{
+	return u->out.len > 0 || nghttp2_session_want_write(u->sess);
 }
 
 static int
@@ -1793,8 +1951,6 @@ px_callbacks(int server)
 
 	if (nghttp2_session_callbacks_new(&cb) != 0)
 		fatalx("nghttp2_session_callbacks_new");
-	nghttp2_session_callbacks_set_send_callback(cb, server ? px_d_send :
-	    px_u_send);
 	if (server) {
 		nghttp2_session_callbacks_set_on_begin_headers_callback(cb,
 		    px_d_begin_headers);
@@ -1928,6 +2084,7 @@ px_up_free(struct px_up *u)
 		nghttp2_session_del(u->sess);
 		metrics.upstream_connected--;
 	}
+	px_out_free(&u->out);
 	tls_conn_free(u->tls);
 	if (u->fd != -1)
 		(void)close(u->fd);
@@ -2354,14 +2511,14 @@ px_watch(struct px_pair *p)
 	struct px_up	*u;
 
 	if (p->down != NULL)
-		px_watch_io(p->loop, &p->drd, &p->dwr,
-		    nghttp2_session_want_write(p->down), p->dtls);
+		px_watch_io(p->loop, &p->drd, &p->dwr, px_d_want_write(p),
+		    p->dtls);
 	if (p->ustate == UP_CONNECTED)
 		px_watch_io(p->loop, &p->up->rd, &p->up->wr,
-		    nghttp2_session_want_write(p->up->sess), p->up->tls);
+		    px_u_want_write(p->up), p->up->tls);
 	LIST_FOREACH(u, &p->old, entry)
-		px_watch_io(p->loop, &u->rd, &u->wr,
-		    nghttp2_session_want_write(u->sess), u->tls);
+		px_watch_io(p->loop, &u->rd, &u->wr, px_u_want_write(u),
+		    u->tls);
 }
 
 /* Sends what u's session has queued; a finished or failed u is freed. */
@@ -2370,12 +2527,13 @@ px_up_send(struct px_up *u)
 {
 	int	rv;
 
-	if ((rv = nghttp2_session_send(u->sess)) != 0) {
+	if ((rv = px_out_flush(u->sess, &u->out, u->fd, u->tls, u->err,
+	    sizeof(u->err))) != 0) {
 		px_up_lost(u, u->err[0] != '\0' ? u->err :
 		    nghttp2_strerror(rv));
 		return;
 	}
-	if (nghttp2_session_want_write(u->sess))
+	if (px_u_want_write(u))
 		return;
 	if (!nghttp2_session_want_read(u->sess) ||
 	    (u->draining && u->nstreams == 0))
@@ -2405,6 +2563,7 @@ px_orphan_idle(const struct px_pair *p)
 static void
 px_pair_flush(struct px_pair *p)
 {
+	char	why[PX_REASON_MAX] = "";
 	int	rv;
 
 	if (p->closing || (p->dtls != NULL && !p->dready))
@@ -2417,14 +2576,15 @@ px_pair_flush(struct px_pair *p)
 			px_watch(p);
 		return;
 	}
-	if ((rv = nghttp2_session_send(p->down)) != 0) {
-		log_debug("%s: send: %s", p->peer, nghttp2_strerror(rv));
+	if ((rv = px_out_flush(p->down, &p->dout, p->dfd, p->dtls, why,
+	    sizeof(why))) != 0) {
+		log_debug("%s: send: %s", p->peer, why[0] != '\0' ? why :
+		    nghttp2_strerror(rv));
 		px_pair_gone(p);
 		return;
 	}
 	px_ups_send(p);
-	if (!nghttp2_session_want_read(p->down) &&
-	    !nghttp2_session_want_write(p->down)) {
+	if (!nghttp2_session_want_read(p->down) && !px_d_want_write(p)) {
 		px_pair_gone(p);
 		return;
 	}
@@ -2587,6 +2747,7 @@ px_d_close(struct px_pair *p)
 	ev_timer_stop(p->loop, &p->dtimer);
 	nghttp2_session_del(p->down);
 	p->down = NULL;
+	px_out_free(&p->dout);
 	tls_conn_free(p->dtls);
 	p->dtls = NULL;
 	(void)close(p->dfd);

@@ -12,7 +12,10 @@
 #   5. profile: the sidecar under callgrind at a fixed load
 #
 # Env: SIDECAR BACKEND H2SERVE BENCH_AUTHZ (binaries); BENCH_SMOKE=1 runs
-# each part minimally (checks it works, never asserts speed).
+# each part minimally (checks it works, never asserts speed);
+# BENCH_PARTS="1 5" runs only the parts named (default: 1 3 4 5);
+# BENCH_ROUNDS overrides the pass-through rounds, BENCH_NPROF the
+# profiled RPCs; BENCH_CGOUT=FILE keeps the callgrind output.
 set -u
 
 : "${SIDECAR:?}" "${BACKEND:?}" "${H2SERVE:?}" "${BENCH_AUTHZ:?}"
@@ -28,8 +31,10 @@ if [ "$SMOKE" = 1 ]; then
 else
 	ROUNDS=${BENCH_ROUNDS:-5}; N11=15000; N110=30000; N1010=40000
 	NPOLL=10000; PCONN=100; HOLD_MS=22000; IDLE_S=8
-	NBIG=12; NPROF=2000
+	NBIG=12; NPROF=${BENCH_NPROF:-2000}
 fi
+PARTS=" ${BENCH_PARTS:-1 3 4 5} "
+part() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
 
 cleanup() {
 	for p in $PIDS; do
@@ -182,6 +187,7 @@ echo "$(pkg-config --modversion libnghttp2), libev)."
 echo
 
 # ------------------------------------------------------ 1. pass-through
+if part 1; then
 log "pass-through: $ROUNDS rounds"
 : > "$T/pt.tsv"
 r=1
@@ -271,8 +277,10 @@ print("\n- Target: sidecar CPU per RPC ≤ 0.8 × nghttpx's — %s" %
 print("- Target: added p50 latency ≤ nghttpx's — %s\n" %
       ("**met** at every shape" if lat_ok else "**not met** (see above)"))
 EOP
+fi
 
 # ------------------------------------------------------------ 3. scale
+if part 3; then
 log "scale: $NPOLL long polls"
 start_sidecar scale "$PORT_be"
 rss0=$(status_kb "$PID_scale" VmRSS)
@@ -326,8 +334,10 @@ print("\n- Target: RSS ≤ 64 MiB and idle CPU near zero (< 1 %% of a core) "
       "with %d polls — %s\n" % (n, "**met**" if met else "**not met**"))
 EOP
 kill "$PID_scale"
+fi
 
 # --------------------------------------------------- 4. large messages
+if part 4; then
 log "large messages"
 python3 -c "import sys; n = 4 << 20; sys.stdout.buffer.write(bytes([0]) + n.to_bytes(4, 'big') + b'b' * n)" \
     > "$T/body4m"
@@ -395,9 +405,11 @@ print("\n- Target: at most one copy of a message in flight — inspected: "
       "the profile notes in bench/README.md)"))
 EOP
 kill "$PID_lpass" "$PID_linsp"
+fi
 
 # ---------------------------------------------------------- 5. profile
-if command -v valgrind > /dev/null && command -v callgrind_control > /dev/null; then
+if part 5 && command -v valgrind > /dev/null &&
+    command -v callgrind_control > /dev/null; then
 	log "profile: callgrind, $NPROF RPCs at 1x10"
 	WRAP="valgrind --tool=callgrind --callgrind-out-file=$T/cg.%p" \
 	    start_sidecar prof "$PORT_be"
@@ -406,6 +418,7 @@ if command -v valgrind > /dev/null && command -v callgrind_control > /dev/null; 
 	wait "$PID_prof" 2>/dev/null
 	f=$(ls -S "$T"/cg.* 2>/dev/null | head -1)
 	if [ -n "$f" ]; then
+		[ -n "${BENCH_CGOUT:-}" ] && cp "$f" "$BENCH_CGOUT"
 		callgrind_annotate "$f" 2>/dev/null > "$T/cg.txt"
 		callgrind_annotate --inclusive=yes "$f" 2>/dev/null > "$T/cgi.txt"
 		tot=$(awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$T/cg.txt")

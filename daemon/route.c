@@ -185,38 +185,47 @@ route_path(const uint8_t *path, size_t len, const struct route_allow *allow,
 	return ROUTE_PASS;
 }
 
-/* A lower-case token character (RFC 9110 tchar without A-Z). */
-static int
-rt_tchar(uint8_t c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-		return 1;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return 1;
-	default:
-		return 0;
-	}
-}
+/*
+ * Byte classes for the field checks below: RT_TCHAR a lower-case token
+ * character (RFC 9110 tchar without A-Z), RT_CTL a control character
+ * (but tab) or DEL, which no value may carry.
+ */
+#define RT_TCHAR	1
+#define RT_CTL		2
+static const uint8_t rt_class[256] = {
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 2,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
 
 /* Field name a lower-case token, value without control characters. */
 static int
 rt_field_ok(const nghttp2_nv *nv)
 {
 	size_t	i;
+	uint8_t	ctl = 0;
 
 	if (nv->namelen == 0)
 		return 0;
 	for (i = nv->name[0] == ':' ? 1 : 0; i < nv->namelen; i++)
-		if (!rt_tchar(nv->name[i]))
+		if (!(rt_class[nv->name[i]] & RT_TCHAR))
 			return 0;
 	for (i = 0; i < nv->valuelen; i++)
-		if ((nv->value[i] < 0x20 && nv->value[i] != '\t') ||
-		    nv->value[i] == 0x7f)
-			return 0;
-	return 1;
+		ctl |= rt_class[nv->value[i]];
+	return !(ctl & RT_CTL);
 }
 
 /* Index in rt_pseudo, or -1. */

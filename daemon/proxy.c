@@ -216,6 +216,8 @@ enum px_up_state {
 
 struct px_pair {
 	LIST_ENTRY(px_pair)	 entry;
+	LIST_ENTRY(px_pair)	 fentry;	/* on flushq while queued */
+	int			 fqueued;
 	struct ev_loop		*loop;
 	struct config		*cf;
 	char			 peer[PX_PEER_MAX];
@@ -245,12 +247,16 @@ struct px_pair {
 };
 
 static LIST_HEAD(, px_pair)	pairs = LIST_HEAD_INITIALIZER(pairs);
+static LIST_HEAD(, px_pair)	flushq = LIST_HEAD_INITIALIZER(flushq);
+static ev_prepare		flushq_w;	/* active while flushq is not
+						   empty */
 static unsigned			npairs;
 static unsigned			norphans;
 static unsigned			nbackoff;
 static unsigned long		next_pair_id;
 
 static void	px_pair_flush(struct px_pair *);
+static void	px_pair_flush_later(struct px_pair *);
 static void	px_pair_close(struct px_pair *, const char *);
 static void	px_pair_gone(struct px_pair *);
 static void	px_orphan_expired(struct px_pair *);
@@ -1737,8 +1743,10 @@ px_stream_down_gone(struct px_stream *s, uint32_t code)
 	char	why[PX_REASON_MAX];
 
 	s->flags |= S_DOWN_CLOSED;
-	px_undelivered_why(s, why, sizeof(why));
-	px_undelivered_send(s, why);
+	if (s->undelivered != NULL) {
+		px_undelivered_why(s, why, sizeof(why));
+		px_undelivered_send(s, why);
+	}
 	if ((s->flags & S_UP_OPEN) && !(s->flags & S_IC_RESP)) {
 		(void)nghttp2_submit_rst_stream(s->up->sess, NGHTTP2_FLAG_NONE,
 		    s->up_id, code == NGHTTP2_NO_ERROR ? NGHTTP2_CANCEL :
@@ -1979,6 +1987,127 @@ px_callbacks(int server)
 	return cb;
 }
 
+/*
+ * nghttp2's own allocations (streams, queued frames, header copies and
+ * buffers: some 25 for one unary call through both sessions) are small
+ * and short-lived; they come from free lists per 32-byte size class up
+ * to 512 bytes, each keeping at most PX_POOL_KEEP blocks, instead of a
+ * trip through malloc each.  Larger blocks go to malloc.  A block
+ * carries its class and requested size just before the pointer handed
+ * out (16 bytes, so the alignment stays malloc's).  One loop, one
+ * thread: no locking.  Under AddressSanitizer the default allocator is
+ * kept, so that it still sees every block.
+ */
+#if !defined(__SANITIZE_ADDRESS__)
+#define PX_POOL_STEP	32
+#define PX_POOL_NCLASS	16
+#define PX_POOL_MAX	(PX_POOL_STEP * PX_POOL_NCLASS)
+#define PX_POOL_KEEP	512
+
+struct px_blk {
+	size_t	cls;		/* 1..PX_POOL_NCLASS, 0: from malloc */
+	size_t	size;		/* as asked */
+};
+
+static struct px_blk	*px_pool[PX_POOL_NCLASS];	/* free blocks */
+static size_t		 px_pool_n[PX_POOL_NCLASS];
+
+static void *
+px_mem_malloc(size_t size, void *ud)
+{
+	struct px_blk	*b;
+	size_t		 c = size == 0 ? 1 : (size + PX_POOL_STEP - 1) /
+			    PX_POOL_STEP;
+
+	(void)ud;
+	if (size > PX_POOL_MAX) {
+		if (size > SIZE_MAX - sizeof(*b) ||
+		    (b = malloc(sizeof(*b) + size)) == NULL)
+			return NULL;
+		c = 0;
+	} else if ((b = px_pool[c - 1]) != NULL) {
+		memcpy(&px_pool[c - 1], b + 1, sizeof(b));
+		px_pool_n[c - 1]--;
+	} else if ((b = malloc(sizeof(*b) + c * PX_POOL_STEP)) == NULL)
+		return NULL;
+	b->cls = c;
+	b->size = size;
+	return b + 1;
+}
+
+static void
+px_mem_free(void *ptr, void *ud)
+{
+	struct px_blk	*b;
+
+	(void)ud;
+	if (ptr == NULL)
+		return;
+	b = (struct px_blk *)ptr - 1;
+	if (b->cls == 0 || px_pool_n[b->cls - 1] == PX_POOL_KEEP) {
+		free(b);
+		return;
+	}
+	memcpy(b + 1, &px_pool[b->cls - 1], sizeof(b));
+	px_pool[b->cls - 1] = b;
+	px_pool_n[b->cls - 1]++;
+}
+
+static void *
+px_mem_calloc(size_t n, size_t size, void *ud)
+{
+	void	*p;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	if ((p = px_mem_malloc(n * size, ud)) != NULL)
+		memset(p, 0, n * size);
+	return p;
+}
+
+static void *
+px_mem_realloc(void *ptr, size_t size, void *ud)
+{
+	struct px_blk	*b, *nb;
+	void		*p;
+
+	if (ptr == NULL)
+		return px_mem_malloc(size, ud);
+	b = (struct px_blk *)ptr - 1;
+	if (b->cls != 0 && size != 0 && size <= b->cls * PX_POOL_STEP) {
+		b->size = size;
+		return ptr;
+	}
+	if (b->cls == 0 && size > PX_POOL_MAX) {
+		if (size > SIZE_MAX - sizeof(*b) ||
+		    (nb = realloc(b, sizeof(*b) + size)) == NULL)
+			return NULL;
+		nb->size = size;
+		return nb + 1;
+	}
+	if ((p = px_mem_malloc(size, ud)) == NULL)
+		return NULL;
+	memcpy(p, ptr, b->size < size ? b->size : size);
+	px_mem_free(ptr, ud);
+	return p;
+}
+
+static nghttp2_mem *
+px_mem(void)
+{
+	static nghttp2_mem	mem = { NULL, px_mem_malloc, px_mem_free,
+				    px_mem_calloc, px_mem_realloc };
+
+	return &mem;
+}
+#else
+static nghttp2_mem *
+px_mem(void)
+{
+	return NULL;
+}
+#endif
+
 /* ud: the pair (server, toward the worker) or the px_up (client). */
 static nghttp2_session *
 px_session_new(int server, void *ud)
@@ -1996,8 +2125,9 @@ px_session_new(int server, void *ud)
 		cbs[0] = px_callbacks(0);
 		cbs[1] = px_callbacks(1);
 	}
-	rv = server ? nghttp2_session_server_new2(&sess, cbs[1], ud, opt) :
-	    nghttp2_session_client_new2(&sess, cbs[0], ud, opt);
+	rv = server ? nghttp2_session_server_new3(&sess, cbs[1], ud, opt,
+	    px_mem()) : nghttp2_session_client_new3(&sess, cbs[0], ud, opt,
+	    px_mem());
 	if (rv != 0)
 		return NULL;
 	/* server: iv[0..1]; client: iv[1..2] */
@@ -2391,6 +2521,8 @@ px_up_read(struct px_up *u)
 			px_up_lost(u, nghttp2_strerror((int)rv));
 			return -1;
 		}
+		if ((size_t)n < sizeof(buf))	/* drained: see px_d_readable() */
+			break;
 	}
 	/* decrypted bytes the socket will not signal again */
 	if (u->tls != NULL && tls_pending(u->tls))
@@ -2410,7 +2542,7 @@ px_u_readable(struct ev_loop *loop, ev_io *w, int revents)
 		px_up_handshake(p);
 	else if (u->sess != NULL)
 		(void)px_up_read(u);
-	px_pair_flush(p);
+	px_pair_flush_later(p);
 }
 
 static void
@@ -2592,6 +2724,39 @@ px_pair_flush(struct px_pair *p)
 }
 
 static void
+px_flushq_run(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct px_pair	*p;
+
+	(void)revents;
+	while ((p = LIST_FIRST(&flushq)) != NULL) {
+		LIST_REMOVE(p, fentry);
+		p->fqueued = 0;
+		px_pair_flush(p);
+	}
+	ev_prepare_stop(loop, w);
+}
+
+/*
+ * What a read produced is written once the loop has run every callback
+ * of this round, just before it waits again: a pair whose two sides were
+ * both readable writes each side once, and all reads of a round happen
+ * before the writes that wake the peers.
+ */
+static void
+px_pair_flush_later(struct px_pair *p)
+{
+	if (p->fqueued || p->closing)
+		return;
+	p->fqueued = 1;
+	LIST_INSERT_HEAD(&flushq, p, fentry);
+	if (!ev_is_active(&flushq_w)) {
+		ev_prepare_init(&flushq_w, px_flushq_run);
+		ev_prepare_start(p->loop, &flushq_w);
+	}
+}
+
+static void
 px_d_handshake_failed(struct px_pair *p, const char *why)
 {
 	metrics.downstream_tls_failures++;
@@ -2683,11 +2848,18 @@ px_d_readable(struct ev_loop *loop, ev_io *w, int revents)
 			px_pair_gone(p);
 			return;
 		}
+		/*
+		 * A short read took all the socket had (or one TLS record):
+		 * the watcher is level-triggered, so what comes later wakes
+		 * us again, and the read that would fail is saved.
+		 */
+		if ((size_t)n < sizeof(buf))
+			break;
 	}
 	/* decrypted bytes the socket will not signal again */
 	if (p->dtls != NULL && tls_pending(p->dtls))
 		ev_feed_event(loop, &p->drd, EV_READ);
-	px_pair_flush(p);
+	px_pair_flush_later(p);
 }
 
 static void
@@ -2770,6 +2942,10 @@ px_pair_close(struct px_pair *p, const char *why)
 	if (p->closing)
 		return;
 	p->closing = 1;
+	if (p->fqueued) {
+		LIST_REMOVE(p, fentry);
+		p->fqueued = 0;
+	}
 	if (why != NULL)
 		px_pair_lost(p, why);
 	while ((o = LIST_FIRST(&p->origins)) != NULL)

@@ -15,7 +15,10 @@
 # each part minimally (checks it works, never asserts speed);
 # BENCH_PARTS="1 5" runs only the parts named (default: 1 3 4 5);
 # BENCH_ROUNDS overrides the pass-through rounds, BENCH_NPROF the
-# profiled RPCs; BENCH_CGOUT=FILE keeps the callgrind output.
+# profiled RPCs; BENCH_CGOUT=FILE keeps the callgrind output;
+# SIDECAR_BASE=BIN adds a fourth configuration to part 1, "base": another
+# sidecar binary (say, the one before a change) interleaved with the
+# others in every round, so before and after share the machine's state.
 set -u
 
 : "${SIDECAR:?}" "${BACKEND:?}" "${H2SERVE:?}" "${BENCH_AUTHZ:?}"
@@ -119,7 +122,8 @@ start_sidecar() {
 			echo "require_warrant = off"; fi
 	} > "$T/$name/sc.conf"
 	chmod 600 "$T/$name/sc.conf"
-	${WRAP:-} "$SIDECAR" -c "$T/$name/sc.conf" 2> "$T/$name/sc.err" &
+	${WRAP:-} "${SC_BIN:-$SIDECAR}" -c "$T/$name/sc.conf" \
+	    2> "$T/$name/sc.err" &
 	pid=$!
 	PIDS="$PIDS $pid"
 	wait_for "$T/$name/sc.err" "forwarding to" 600 ||
@@ -180,6 +184,11 @@ python3 -c "import sys; sys.stdout.buffer.write(b'\0\0\0\0\xcd' + b'a' * 205)" \
 start_be be "$BACKEND" -p 0
 start_nghttpx "$PORT_be"
 start_sidecar sc "$PORT_be"
+CFGS="direct nghttpx sidecar"
+if [ -n "${SIDECAR_BASE:-}" ]; then
+	SC_BIN=$SIDECAR_BASE start_sidecar base "$PORT_be"
+	CFGS="$CFGS base"
+fi
 
 echo "Tools: $(h2load --version | head -1), $(nghttpx --version | head -1),"
 echo "$($SIDECAR -V 2>&1 | head -1), backend tests/daemon/h2backend (nghttp2"
@@ -198,11 +207,12 @@ while [ $r -le "$ROUNDS" ]; do
 		case $shape in
 		1x1) n=$N11 ;; 1x10) n=$N110 ;; *) n=$N1010 ;;
 		esac
-		for cfg in direct nghttpx sidecar; do
+		for cfg in $CFGS; do
 			case $cfg in
 			direct) port=$PORT_be pid="" ;;
 			nghttpx) port=$NXP pid=$PID_nx ;;
 			sidecar) port=$SP_sc pid=$PID_sc ;;
+			base) port=$SP_base pid=$PID_base ;;
 			esac
 			c0=0
 			[ -n "$pid" ] && c0=$(cpu "$pid")
@@ -237,12 +247,13 @@ for r, shape, cfg, rps, p50, p99, cpu in rows:
     d[(int(r), shape, cfg)] = (float(rps), float(p50), float(p99), float(cpu))
 rounds = sorted({k[0] for k in d})
 shapes = ["1x1", "1x10", "10x10"]
-cfgs = ["direct", "nghttpx", "sidecar"]
+cfgs = [c for c in ["direct", "nghttpx", "sidecar", "base"]
+        if any(k[2] == c for k in d)]
 med = lambda xs: st.median(xs) if xs else float("nan")
 print("## Pass-through (issue 6, 1)\n")
 print("Unary gRPC `/test.Echo/Unary`, a 205-byte message each way "
       "(`content-type: application/grpc`, `te: trailers`), h2load "
-      "connections x streams; the three configurations interleaved in "
+      "connections x streams; the configurations interleaved in "
       "each of %d rounds; medians over rounds.  Latency from h2load's "
       "per-request log; proxy CPU from /proc/PID/stat utime+stime "
       "(every thread, and nghttpx's worker process) over the run, "
@@ -272,6 +283,20 @@ for s in shapes:
     cpu_ok &= cr <= 0.8  # nan (no CPU ticks seen) compares false
     lat_ok &= asc <= an
     print("| %s | %.2f | %.0f | %.0f | %.2f |" % (s, cr, an, asc, rr))
+if "base" in cfgs:
+    print("\nThe same for `base` (SIDECAR_BASE, another sidecar binary), "
+          "and this sidecar against it, per round:\n")
+    print("| shape | base/nghttpx CPU per RPC | added p50 base µs | "
+          "sidecar/base CPU per RPC |")
+    print("|---|---:|---:|---:|")
+    for s in shapes:
+        br = med([d[(r, s, "base")][3] / d[(r, s, "nghttpx")][3]
+                  for r in rounds if d[(r, s, "nghttpx")][3] > 0])
+        ab = med([d[(r, s, "base")][1] - d[(r, s, "direct")][1]
+                  for r in rounds])
+        sb = med([d[(r, s, "sidecar")][3] / d[(r, s, "base")][3]
+                  for r in rounds if d[(r, s, "base")][3] > 0])
+        print("| %s | %.2f | %.0f | %.2f |" % (s, br, ab, sb))
 print("\n- Target: sidecar CPU per RPC ≤ 0.8 × nghttpx's — %s" %
       ("**met** at every shape" if cpu_ok else "**not met** (see the ratios)"))
 print("- Target: added p50 latency ≤ nghttpx's — %s\n" %

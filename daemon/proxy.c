@@ -95,7 +95,11 @@
 /*
  * A header block: the fields (nv) point into blocks of bytes that never
  * move once written (blk, newest first), so adding a field costs a copy
- * and, now and then, one allocation, instead of two per field.
+ * and, now and then, one allocation, instead of two per field.  The nv
+ * array lives in a block too (the first one holds room for PX_HDRS_NV0
+ * fields and PX_HBLK0 bytes of names and values: one allocation for a
+ * usual block); a grown array goes to a new block, the old one stays
+ * unused until the whole is freed.
  */
 struct px_hblk {
 	struct px_hblk	*next;
@@ -299,8 +303,22 @@ px_hdrs_free(struct px_hdrs *h)
 		next = b->next;
 		free(b);
 	}
-	free(h->nv);
-	memset(h, 0, sizeof(*h));
+	memset(h, 0, sizeof(*h));	/* nv was in a block */
+}
+
+/* A new block of cap bytes, first on h's list; NULL when out of memory. */
+static struct px_hblk *
+px_hblk_new(struct px_hdrs *h, size_t cap)
+{
+	struct px_hblk	*b;
+
+	if ((b = malloc(sizeof(*b) + cap)) == NULL)
+		return NULL;
+	b->used = 0;
+	b->cap = cap;
+	b->next = h->blk;
+	h->blk = b;
+	return b;
 }
 
 /* Connection-specific fields HTTP/2 forbids; never forwarded. */
@@ -341,22 +359,20 @@ px_hdrs_add(struct px_hdrs *h, const uint8_t *name, size_t nlen,
 		return -1;
 	if (h->n == h->cap) {
 		cap = h->cap == 0 ? PX_HDRS_NV0 : h->cap * 2;
-		if ((nv = reallocarray(h->nv, cap, sizeof(*nv))) == NULL)
+		if ((b = px_hblk_new(h, cap * sizeof(*nv) +
+		    (h->cap == 0 ? PX_HBLK0 : 0))) == NULL)
 			return -1;
+		nv = (void *)b->data;	/* a block's data is pointer-aligned */
+		if (h->n > 0)
+			memcpy(nv, h->nv, h->n * sizeof(*nv));
+		b->used = cap * sizeof(*nv);
 		h->nv = nv;
 		h->cap = cap;
 	}
-	if ((b = h->blk) == NULL || b->cap - b->used < need) {
-		cap = b == NULL ? PX_HBLK0 : b->cap * 2;
-		if (cap < need)
-			cap = need;
-		if ((b = malloc(sizeof(*b) + cap)) == NULL)
-			return -1;
-		b->used = 0;
-		b->cap = cap;
-		b->next = h->blk;
-		h->blk = b;
-	}
+	b = h->blk;
+	if (b->cap - b->used < need &&
+	    (b = px_hblk_new(h, need > PX_HBLK0 ? need : PX_HBLK0)) == NULL)
+		return -1;
 	blk = b->data + b->used;
 	b->used += need;
 	nv = h->nv;

@@ -273,6 +273,166 @@ static void	px_undelivered_send(struct px_stream *, const char *);
 static void	px_undelivered_why(const struct px_stream *, char *, size_t);
 static void	px_u_response(struct px_stream *, int);
 
+/* ------------------------------------------------------------ memory */
+
+/*
+ * nghttp2's own allocations (streams, queued frames, header copies and
+ * buffers: some 25 for one unary call through both sessions), our
+ * streams and header blocks are small and short-lived, and a hundred
+ * calls in flight overrun malloc's small per-thread caches; they come
+ * from free lists per 32-byte size class up to 1 KiB, each keeping at
+ * most PX_POOL_KEEP blocks, instead.  Larger blocks go to malloc.  A
+ * block carries its class and requested size just before the pointer
+ * handed out (16 bytes, so the alignment stays malloc's).  One loop,
+ * one thread: no locking.  Under AddressSanitizer the default allocator
+ * is kept, so that it still sees every block.
+ */
+#if !defined(__SANITIZE_ADDRESS__)
+#define PX_POOL_STEP	32
+#define PX_POOL_NCLASS	32
+#define PX_POOL_MAX	(PX_POOL_STEP * PX_POOL_NCLASS)
+#define PX_POOL_KEEP	256
+
+struct px_blk {
+	size_t	cls;		/* 1..PX_POOL_NCLASS, 0: from malloc */
+	size_t	size;		/* as asked */
+};
+
+static struct px_blk	*px_pool[PX_POOL_NCLASS];	/* free blocks */
+static size_t		 px_pool_n[PX_POOL_NCLASS];
+
+static void *
+px_mem_malloc(size_t size, void *ud)
+{
+	struct px_blk	*b;
+	size_t		 c = size == 0 ? 1 : (size + PX_POOL_STEP - 1) /
+			    PX_POOL_STEP;
+
+	(void)ud;
+	if (size > PX_POOL_MAX) {
+		if (size > SIZE_MAX - sizeof(*b) ||
+		    (b = malloc(sizeof(*b) + size)) == NULL)
+			return NULL;
+		c = 0;
+	} else if ((b = px_pool[c - 1]) != NULL) {
+		memcpy(&px_pool[c - 1], b + 1, sizeof(b));
+		px_pool_n[c - 1]--;
+	} else if ((b = malloc(sizeof(*b) + c * PX_POOL_STEP)) == NULL)
+		return NULL;
+	b->cls = c;
+	b->size = size;
+	return b + 1;
+}
+
+static void
+px_mem_free(void *ptr, void *ud)
+{
+	struct px_blk	*b;
+
+	(void)ud;
+	if (ptr == NULL)
+		return;
+	b = (struct px_blk *)ptr - 1;
+	if (b->cls == 0 || px_pool_n[b->cls - 1] == PX_POOL_KEEP) {
+		free(b);
+		return;
+	}
+	memcpy(b + 1, &px_pool[b->cls - 1], sizeof(b));
+	px_pool[b->cls - 1] = b;
+	px_pool_n[b->cls - 1]++;
+}
+
+static void *
+px_mem_calloc(size_t n, size_t size, void *ud)
+{
+	void	*p;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	if ((p = px_mem_malloc(n * size, ud)) != NULL)
+		memset(p, 0, n * size);
+	return p;
+}
+
+static void *
+px_mem_realloc(void *ptr, size_t size, void *ud)
+{
+	struct px_blk	*b, *nb;
+	void		*p;
+
+	if (ptr == NULL)
+		return px_mem_malloc(size, ud);
+	b = (struct px_blk *)ptr - 1;
+	if (b->cls != 0 && size != 0 && size <= b->cls * PX_POOL_STEP) {
+		b->size = size;
+		return ptr;
+	}
+	if (b->cls == 0 && size > PX_POOL_MAX) {
+		if (size > SIZE_MAX - sizeof(*b) ||
+		    (nb = realloc(b, sizeof(*b) + size)) == NULL)
+			return NULL;
+		nb->size = size;
+		return nb + 1;
+	}
+	if ((p = px_mem_malloc(size, ud)) == NULL)
+		return NULL;
+	memcpy(p, ptr, b->size < size ? b->size : size);
+	px_mem_free(ptr, ud);
+	return p;
+}
+
+static nghttp2_mem *
+px_mem(void)
+{
+	static nghttp2_mem	mem = { NULL, px_mem_malloc, px_mem_free,
+				    px_mem_calloc, px_mem_realloc };
+
+	return &mem;
+}
+
+static void *
+px_alloc(size_t size)
+{
+	return px_mem_malloc(size, NULL);
+}
+
+static void *
+px_zalloc(size_t size)
+{
+	return px_mem_calloc(1, size, NULL);
+}
+
+static void
+px_release(void *p)
+{
+	px_mem_free(p, NULL);
+}
+#else
+static nghttp2_mem *
+px_mem(void)
+{
+	return NULL;
+}
+
+static void *
+px_alloc(size_t size)
+{
+	return malloc(size);
+}
+
+static void *
+px_zalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+static void
+px_release(void *p)
+{
+	free(p);
+}
+#endif
+
 /* --------------------------------------------------------------- helpers */
 
 static int
@@ -301,7 +461,7 @@ px_hdrs_free(struct px_hdrs *h)
 
 	for (b = h->blk; b != NULL; b = next) {
 		next = b->next;
-		free(b);
+		px_release(b);
 	}
 	memset(h, 0, sizeof(*h));	/* nv was in a block */
 }
@@ -312,7 +472,7 @@ px_hblk_new(struct px_hdrs *h, size_t cap)
 {
 	struct px_hblk	*b;
 
-	if ((b = malloc(sizeof(*b) + cap)) == NULL)
+	if ((b = px_alloc(sizeof(*b) + cap)) == NULL)
 		return NULL;
 	b->used = 0;
 	b->cap = cap;
@@ -430,7 +590,7 @@ px_stream_new(struct px_pair *p, int32_t down_id)
 {
 	struct px_stream	*s;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = px_zalloc(sizeof(*s))) == NULL)
 		return NULL;
 	s->pair = p;
 	s->down_id = down_id;
@@ -474,7 +634,7 @@ px_stream_free(struct px_stream *s)
 		ic_resp_out_free(s->undelivered);
 		free(s->undelivered);
 	}
-	free(s);
+	px_release(s);
 }
 
 static void
@@ -2002,127 +2162,6 @@ px_callbacks(int server)
 	}
 	return cb;
 }
-
-/*
- * nghttp2's own allocations (streams, queued frames, header copies and
- * buffers: some 25 for one unary call through both sessions) are small
- * and short-lived; they come from free lists per 32-byte size class up
- * to 512 bytes, each keeping at most PX_POOL_KEEP blocks, instead of a
- * trip through malloc each.  Larger blocks go to malloc.  A block
- * carries its class and requested size just before the pointer handed
- * out (16 bytes, so the alignment stays malloc's).  One loop, one
- * thread: no locking.  Under AddressSanitizer the default allocator is
- * kept, so that it still sees every block.
- */
-#if !defined(__SANITIZE_ADDRESS__)
-#define PX_POOL_STEP	32
-#define PX_POOL_NCLASS	16
-#define PX_POOL_MAX	(PX_POOL_STEP * PX_POOL_NCLASS)
-#define PX_POOL_KEEP	512
-
-struct px_blk {
-	size_t	cls;		/* 1..PX_POOL_NCLASS, 0: from malloc */
-	size_t	size;		/* as asked */
-};
-
-static struct px_blk	*px_pool[PX_POOL_NCLASS];	/* free blocks */
-static size_t		 px_pool_n[PX_POOL_NCLASS];
-
-static void *
-px_mem_malloc(size_t size, void *ud)
-{
-	struct px_blk	*b;
-	size_t		 c = size == 0 ? 1 : (size + PX_POOL_STEP - 1) /
-			    PX_POOL_STEP;
-
-	(void)ud;
-	if (size > PX_POOL_MAX) {
-		if (size > SIZE_MAX - sizeof(*b) ||
-		    (b = malloc(sizeof(*b) + size)) == NULL)
-			return NULL;
-		c = 0;
-	} else if ((b = px_pool[c - 1]) != NULL) {
-		memcpy(&px_pool[c - 1], b + 1, sizeof(b));
-		px_pool_n[c - 1]--;
-	} else if ((b = malloc(sizeof(*b) + c * PX_POOL_STEP)) == NULL)
-		return NULL;
-	b->cls = c;
-	b->size = size;
-	return b + 1;
-}
-
-static void
-px_mem_free(void *ptr, void *ud)
-{
-	struct px_blk	*b;
-
-	(void)ud;
-	if (ptr == NULL)
-		return;
-	b = (struct px_blk *)ptr - 1;
-	if (b->cls == 0 || px_pool_n[b->cls - 1] == PX_POOL_KEEP) {
-		free(b);
-		return;
-	}
-	memcpy(b + 1, &px_pool[b->cls - 1], sizeof(b));
-	px_pool[b->cls - 1] = b;
-	px_pool_n[b->cls - 1]++;
-}
-
-static void *
-px_mem_calloc(size_t n, size_t size, void *ud)
-{
-	void	*p;
-
-	if (size != 0 && n > SIZE_MAX / size)
-		return NULL;
-	if ((p = px_mem_malloc(n * size, ud)) != NULL)
-		memset(p, 0, n * size);
-	return p;
-}
-
-static void *
-px_mem_realloc(void *ptr, size_t size, void *ud)
-{
-	struct px_blk	*b, *nb;
-	void		*p;
-
-	if (ptr == NULL)
-		return px_mem_malloc(size, ud);
-	b = (struct px_blk *)ptr - 1;
-	if (b->cls != 0 && size != 0 && size <= b->cls * PX_POOL_STEP) {
-		b->size = size;
-		return ptr;
-	}
-	if (b->cls == 0 && size > PX_POOL_MAX) {
-		if (size > SIZE_MAX - sizeof(*b) ||
-		    (nb = realloc(b, sizeof(*b) + size)) == NULL)
-			return NULL;
-		nb->size = size;
-		return nb + 1;
-	}
-	if ((p = px_mem_malloc(size, ud)) == NULL)
-		return NULL;
-	memcpy(p, ptr, b->size < size ? b->size : size);
-	px_mem_free(ptr, ud);
-	return p;
-}
-
-static nghttp2_mem *
-px_mem(void)
-{
-	static nghttp2_mem	mem = { NULL, px_mem_malloc, px_mem_free,
-				    px_mem_calloc, px_mem_realloc };
-
-	return &mem;
-}
-#else
-static nghttp2_mem *
-px_mem(void)
-{
-	return NULL;
-}
-#endif
 
 /* ud: the pair (server, toward the worker) or the px_up (client). */
 static nghttp2_session *

@@ -114,8 +114,8 @@ struct px_hdrs {
 	struct px_hblk	*blk;
 };
 
-#define PX_HDRS_NV0	8	/* first room for fields */
-#define PX_HBLK0	256	/* first block of bytes */
+#define PX_HDRS_NV0	16	/* first room for fields */
+#define PX_HBLK0	336	/* first block of bytes: with the fields, under 1 KiB */
 
 /*
  * Bytes of serialized frames a connection could not write yet.  Frames

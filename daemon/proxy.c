@@ -115,7 +115,7 @@ struct px_hdrs {
 };
 
 #define PX_HDRS_NV0	16	/* first room for fields */
-#define PX_HBLK0	336	/* first block of bytes: with the fields, under 1 KiB */
+#define PX_HBLK0	336	/* first block of bytes (with nv: < 1 KiB) */
 
 /*
  * Bytes of serialized frames a connection could not write yet.  Frames
@@ -2576,7 +2576,7 @@ px_up_read(struct px_up *u)
 			px_up_lost(u, nghttp2_strerror((int)rv));
 			return -1;
 		}
-		if ((size_t)n < sizeof(buf))	/* drained: see px_d_readable() */
+		if ((size_t)n < sizeof(buf))	/* see px_d_readable() */
 			break;
 	}
 	/* decrypted bytes the socket will not signal again */

@@ -61,6 +61,7 @@
 #include "tls.h"
 
 #define PX_READ_BUF	(16 * 1024)
+#define PX_OUT_BUF	(32 * 1024)	/* frames gathered per write */
 #define PX_READS_MAX	8		/* reads per event, for fairness */
 #define PX_PEER_MAX	128
 #define PX_REASON_MAX	256
@@ -95,10 +96,43 @@
 						   connection (px_header()) */
 #define PX_FAILED_PATH	TN_M_SERVICE "RespondActivityTaskFailed"
 
+/*
+ * A header block: the fields (nv) point into blocks of bytes that never
+ * move once written (blk, newest first), so adding a field costs a copy
+ * and, now and then, one allocation, instead of two per field.  The nv
+ * array lives in a block too (the first one holds room for PX_HDRS_NV0
+ * fields and PX_HBLK0 bytes of names and values: one allocation for a
+ * usual block); a grown array goes to a new block, the old one stays
+ * unused until the whole is freed.
+ */
+struct px_hblk {
+	struct px_hblk	*next;
+	size_t		 used, cap;
+	uint8_t		 data[];
+};
+
 struct px_hdrs {
 	nghttp2_nv	*nv;
-	size_t		 n;
-	size_t		 bytes;
+	size_t		 n, cap;	/* fields used, room in nv */
+	size_t		 bytes;		/* names and values, for the cap */
+	struct px_hblk	*blk;
+};
+
+#define PX_HDRS_NV0	16	/* first room for fields */
+#define PX_HBLK0	336	/* first block of bytes (with nv: < 1 KiB) */
+
+/*
+ * Bytes of serialized frames a connection could not write yet.  Frames
+ * are taken from the session (nghttp2_session_mem_send()) into a buffer
+ * and written with one send() (or one TLS write) per PX_OUT_BUF; what
+ * the socket does not take waits here, and no more frames are taken from
+ * the session until it is out, so a slow reader still stalls the
+ * session and, through the windows, its writer.
+ */
+struct px_out {
+	uint8_t		*buf;		/* NULL when empty */
+	size_t		 off, len;	/* unsent: buf[off..off+len) */
+	size_t		 cap;
 };
 
 struct px_pair;
@@ -174,6 +208,7 @@ struct px_up {
 	ev_io			 rd, wr;
 	struct tls_conn		*tls;		/* NULL: h2c */
 	nghttp2_session		*sess;		/* NULL until connected */
+	struct px_out		 out;
 	ev_timer		 ping;		/* keepalive, then its timeout */
 	int			 ping_out;
 	int			 draining;
@@ -191,6 +226,8 @@ enum px_up_state {
 
 struct px_pair {
 	LIST_ENTRY(px_pair)	 entry;
+	LIST_ENTRY(px_pair)	 fentry;	/* on flushq while queued */
+	int			 fqueued;
 	struct ev_loop		*loop;
 	struct config		*cf;
 	char			 peer[PX_PEER_MAX];
@@ -206,6 +243,7 @@ struct px_pair {
 	ev_timer		 dtimer;	/* TLS handshake, client preface;
 						   drain notice */
 	nghttp2_session		*down;
+	struct px_out		 dout;
 	int			 draining;
 
 	enum px_up_state	 ustate;
@@ -223,12 +261,16 @@ struct px_pair {
 };
 
 static LIST_HEAD(, px_pair)	pairs = LIST_HEAD_INITIALIZER(pairs);
+static LIST_HEAD(, px_pair)	flushq = LIST_HEAD_INITIALIZER(flushq);
+static ev_prepare		flushq_w;	/* active while flushq is not
+						   empty */
 static unsigned			npairs;
 static unsigned			norphans;
 static unsigned			nbackoff;
 static unsigned long		next_pair_id;
 
 static void	px_pair_flush(struct px_pair *);
+static void	px_pair_flush_later(struct px_pair *);
 static void	px_pair_close(struct px_pair *, const char *);
 static void	px_pair_gone(struct px_pair *);
 static void	px_orphan_expired(struct px_pair *);
@@ -240,6 +282,166 @@ static void	px_origin_done(struct px_origin *, struct px_stream *);
 static void	px_undelivered_send(struct px_stream *, const char *);
 static void	px_undelivered_why(const struct px_stream *, char *, size_t);
 static void	px_u_response(struct px_stream *, int);
+
+/* ------------------------------------------------------------ memory */
+
+/*
+ * nghttp2's own allocations (streams, queued frames, header copies and
+ * buffers: some 25 for one unary call through both sessions), our
+ * streams and header blocks are small and short-lived, and a hundred
+ * calls in flight overrun malloc's small per-thread caches; they come
+ * from free lists per 32-byte size class up to 1 KiB, each keeping at
+ * most PX_POOL_KEEP blocks, instead.  Larger blocks go to malloc.  A
+ * block carries its class and requested size just before the pointer
+ * handed out (16 bytes, so the alignment stays malloc's).  One loop,
+ * one thread: no locking.  Under AddressSanitizer the default allocator
+ * is kept, so that it still sees every block.
+ */
+#if !defined(__SANITIZE_ADDRESS__)
+#define PX_POOL_STEP	32
+#define PX_POOL_NCLASS	32
+#define PX_POOL_MAX	(PX_POOL_STEP * PX_POOL_NCLASS)
+#define PX_POOL_KEEP	256
+
+struct px_blk {
+	size_t	cls;		/* 1..PX_POOL_NCLASS, 0: from malloc */
+	size_t	size;		/* as asked */
+};
+
+static struct px_blk	*px_pool[PX_POOL_NCLASS];	/* free blocks */
+static size_t		 px_pool_n[PX_POOL_NCLASS];
+
+static void *
+px_mem_malloc(size_t size, void *ud)
+{
+	struct px_blk	*b;
+	size_t		 c = size == 0 ? 1 : (size + PX_POOL_STEP - 1) /
+			    PX_POOL_STEP;
+
+	(void)ud;
+	if (size > PX_POOL_MAX) {
+		if (size > SIZE_MAX - sizeof(*b) ||
+		    (b = malloc(sizeof(*b) + size)) == NULL)
+			return NULL;
+		c = 0;
+	} else if ((b = px_pool[c - 1]) != NULL) {
+		memcpy(&px_pool[c - 1], b + 1, sizeof(b));
+		px_pool_n[c - 1]--;
+	} else if ((b = malloc(sizeof(*b) + c * PX_POOL_STEP)) == NULL)
+		return NULL;
+	b->cls = c;
+	b->size = size;
+	return b + 1;
+}
+
+static void
+px_mem_free(void *ptr, void *ud)
+{
+	struct px_blk	*b;
+
+	(void)ud;
+	if (ptr == NULL)
+		return;
+	b = (struct px_blk *)ptr - 1;
+	if (b->cls == 0 || px_pool_n[b->cls - 1] == PX_POOL_KEEP) {
+		free(b);
+		return;
+	}
+	memcpy(b + 1, &px_pool[b->cls - 1], sizeof(b));
+	px_pool[b->cls - 1] = b;
+	px_pool_n[b->cls - 1]++;
+}
+
+static void *
+px_mem_calloc(size_t n, size_t size, void *ud)
+{
+	void	*p;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	if ((p = px_mem_malloc(n * size, ud)) != NULL)
+		memset(p, 0, n * size);
+	return p;
+}
+
+static void *
+px_mem_realloc(void *ptr, size_t size, void *ud)
+{
+	struct px_blk	*b, *nb;
+	void		*p;
+
+	if (ptr == NULL)
+		return px_mem_malloc(size, ud);
+	b = (struct px_blk *)ptr - 1;
+	if (b->cls != 0 && size != 0 && size <= b->cls * PX_POOL_STEP) {
+		b->size = size;
+		return ptr;
+	}
+	if (b->cls == 0 && size > PX_POOL_MAX) {
+		if (size > SIZE_MAX - sizeof(*b) ||
+		    (nb = realloc(b, sizeof(*b) + size)) == NULL)
+			return NULL;
+		nb->size = size;
+		return nb + 1;
+	}
+	if ((p = px_mem_malloc(size, ud)) == NULL)
+		return NULL;
+	memcpy(p, ptr, b->size < size ? b->size : size);
+	px_mem_free(ptr, ud);
+	return p;
+}
+
+static nghttp2_mem *
+px_mem(void)
+{
+	static nghttp2_mem	mem = { NULL, px_mem_malloc, px_mem_free,
+				    px_mem_calloc, px_mem_realloc };
+
+	return &mem;
+}
+
+static void *
+px_alloc(size_t size)
+{
+	return px_mem_malloc(size, NULL);
+}
+
+static void *
+px_zalloc(size_t size)
+{
+	return px_mem_calloc(1, size, NULL);
+}
+
+static void
+px_release(void *p)
+{
+	px_mem_free(p, NULL);
+}
+#else
+static nghttp2_mem *
+px_mem(void)
+{
+	return NULL;
+}
+
+static void *
+px_alloc(size_t size)
+{
+	return malloc(size);
+}
+
+static void *
+px_zalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+static void
+px_release(void *p)
+{
+	free(p);
+}
+#endif
 
 /* --------------------------------------------------------------- helpers */
 
@@ -265,25 +467,48 @@ px_nodelay(int fd)
 static void
 px_hdrs_free(struct px_hdrs *h)
 {
-	size_t	i;
+	struct px_hblk	*b, *next;
 
-	for (i = 0; i < h->n; i++)
-		free(h->nv[i].name);	/* name and value share one block */
-	free(h->nv);
-	memset(h, 0, sizeof(*h));
+	for (b = h->blk; b != NULL; b = next) {
+		next = b->next;
+		px_release(b);
+	}
+	memset(h, 0, sizeof(*h));	/* nv was in a block */
+}
+
+/* A new block of cap bytes, first on h's list; NULL when out of memory. */
+static struct px_hblk *
+px_hblk_new(struct px_hdrs *h, size_t cap)
+{
+	struct px_hblk	*b;
+
+	if ((b = px_alloc(sizeof(*b) + cap)) == NULL)
+		return NULL;
+	b->used = 0;
+	b->cap = cap;
+	b->next = h->blk;
+	h->blk = b;
+	return b;
 }
 
 /* Connection-specific fields HTTP/2 forbids; never forwarded. */
 static int
 px_hop_by_hop(const uint8_t *name, size_t len)
 {
-	static const char *const hop[] = { "connection", "keep-alive",
-	    "proxy-connection", "transfer-encoding", "upgrade",
-	    "http2-settings" };
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} hop[] = {
+#define PX_HOP(lit)	{ (lit), sizeof(lit) - 1 }
+		PX_HOP("connection"), PX_HOP("keep-alive"),
+		PX_HOP("proxy-connection"), PX_HOP("transfer-encoding"),
+		PX_HOP("upgrade"), PX_HOP("http2-settings")
+#undef PX_HOP
+	};
 	size_t	i;
 
 	for (i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
-		if (strlen(hop[i]) == len && memcmp(hop[i], name, len) == 0)
+		if (hop[i].len == len && memcmp(hop[i].s, name, len) == 0)
 			return 1;
 	return 0;
 }
@@ -294,17 +519,33 @@ px_hdrs_add(struct px_hdrs *h, const uint8_t *name, size_t nlen,
     const uint8_t *value, size_t vlen)
 {
 	nghttp2_nv	*nv;
+	struct px_hblk	*b;
 	uint8_t		*blk;
+	size_t		 need = nlen + vlen + 2, cap;
 
 	if (px_hop_by_hop(name, nlen))
 		return 0;
 	if (h->n == PX_HDR_MAX_N || nlen + vlen > PX_HDR_MAX_BYTES - h->bytes)
 		return -1;
-	if ((nv = reallocarray(h->nv, h->n + 1, sizeof(*nv))) == NULL)
+	if (h->n == h->cap) {
+		cap = h->cap == 0 ? PX_HDRS_NV0 : h->cap * 2;
+		if ((b = px_hblk_new(h, cap * sizeof(*nv) +
+		    (h->cap == 0 ? PX_HBLK0 : 0))) == NULL)
+			return -1;
+		nv = (void *)b->data;	/* a block's data is pointer-aligned */
+		if (h->n > 0)
+			memcpy(nv, h->nv, h->n * sizeof(*nv));
+		b->used = cap * sizeof(*nv);
+		h->nv = nv;
+		h->cap = cap;
+	}
+	b = h->blk;
+	if (b->cap - b->used < need &&
+	    (b = px_hblk_new(h, need > PX_HBLK0 ? need : PX_HBLK0)) == NULL)
 		return -1;
-	h->nv = nv;
-	if ((blk = malloc(nlen + vlen + 2)) == NULL)
-		return -1;
+	blk = b->data + b->used;
+	b->used += need;
+	nv = h->nv;
 	memcpy(blk, name, nlen);
 	blk[nlen] = '\0';
 	memcpy(blk + nlen + 1, value, vlen);
@@ -359,7 +600,7 @@ px_stream_new(struct px_pair *p, int32_t down_id)
 {
 	struct px_stream	*s;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = px_zalloc(sizeof(*s))) == NULL)
 		return NULL;
 	s->pair = p;
 	s->down_id = down_id;
@@ -405,7 +646,7 @@ px_stream_free(struct px_stream *s)
 		ic_resp_out_free(s->undelivered);
 		free(s->undelivered);
 	}
-	free(s);
+	px_release(s);
 }
 
 static void
@@ -678,9 +919,8 @@ px_hdrs_del(struct px_hdrs *h, const char *name)
 	size_t	i, j = 0;
 
 	for (i = 0; i < h->n; i++) {
-		if (px_nv_is(&h->nv[i], name)) {
+		if (px_nv_is(&h->nv[i], name)) {	/* bytes stay in blk */
 			h->bytes -= h->nv[i].namelen + h->nv[i].valuelen;
-			free(h->nv[i].name);
 			continue;
 		}
 		h->nv[j++] = h->nv[i];
@@ -1398,31 +1638,131 @@ px_io_recv(int fd, struct tls_conn *t, uint8_t *buf, size_t len, char *why,
 	return n < 0 ? PX_IO_ERR : n;
 }
 
-static ssize_t
-px_d_send(nghttp2_session *sess, const uint8_t *data, size_t len,
-    int flags, void *ud)
+/* Keeps len bytes to write later (after what is kept already). */
+static int
+px_out_keep(struct px_out *o, const uint8_t *data, size_t len)
 {
-	struct px_pair	*p = ud;
-	char		 why[PX_REASON_MAX];
-	ssize_t		 n;
+	uint8_t	*b;
+	size_t	 cap;
 
-	(void)sess;
-	(void)flags;
-	n = px_io_send(p->dfd, p->dtls, data, len, why, sizeof(why));
-	if (n == NGHTTP2_ERR_CALLBACK_FAILURE && p->dtls != NULL)
-		log_debug("%s: %s", p->peer, why);
-	return n;
+	if (o->off > 0 && o->len > 0)
+		memmove(o->buf, o->buf + o->off, o->len);
+	o->off = 0;
+	if (len > o->cap - o->len) {
+		cap = o->len + len;
+		if (cap < PX_OUT_BUF)
+			cap = PX_OUT_BUF;
+		if ((b = realloc(o->buf, cap)) == NULL)
+			return -1;
+		o->buf = b;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, data, len);
+	o->len += len;
+	return 0;
 }
 
-static ssize_t
-px_u_send(nghttp2_session *sess, const uint8_t *data, size_t len,
-    int flags, void *ud)
+static void
+px_out_free(struct px_out *o)
 {
-	struct px_up	*u = ud;
+	free(o->buf);
+	memset(o, 0, sizeof(*o));
+}
 
-	(void)sess;
-	(void)flags;
-	return px_io_send(u->fd, u->tls, data, len, u->err, sizeof(u->err));
+/*
+ * Writes what is kept; 0 (all out, or the socket is full) or
+ * NGHTTP2_ERR_CALLBACK_FAILURE (why says it for TLS).
+ */
+static int
+px_out_drain(struct px_out *o, int fd, struct tls_conn *t, char *why,
+    size_t whylen)
+{
+	ssize_t	n;
+
+	while (o->len > 0) {
+		n = px_io_send(fd, t, o->buf + o->off, o->len, why, whylen);
+		if (n == NGHTTP2_ERR_WOULDBLOCK)
+			return 0;
+		if (n < 0)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		o->off += (size_t)n;
+		o->len -= (size_t)n;
+	}
+	px_out_free(o);		/* rarely needed: give the memory back */
+	return 0;
+}
+
+/* Writes data after what is kept; what the socket refuses is kept. */
+static int
+px_out_put(struct px_out *o, int fd, struct tls_conn *t,
+    const uint8_t *data, size_t len, char *why, size_t whylen)
+{
+	ssize_t	n = 0;
+
+	if (o->len == 0) {
+		n = px_io_send(fd, t, data, len, why, whylen);
+		if (n == NGHTTP2_ERR_WOULDBLOCK)
+			n = 0;
+		else if (n < 0)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	if ((size_t)n < len && px_out_keep(o, data + n, len - (size_t)n) == -1)
+		return NGHTTP2_ERR_NOMEM;
+	return 0;
+}
+
+/*
+ * Writes the frames sess has queued, gathered PX_OUT_BUF at a time,
+ * until it has none or the socket is full.  0, or an nghttp2 error code
+ * (NGHTTP2_ERR_CALLBACK_FAILURE: the socket or TLS failed, see why).
+ */
+static int
+px_out_flush(nghttp2_session *sess, struct px_out *o, int fd,
+    struct tls_conn *t, char *why, size_t whylen)
+{
+	uint8_t		 buf[PX_OUT_BUF];
+	const uint8_t	*d;
+	size_t		 used = 0;
+	ssize_t		 n;
+	int		 rv;
+
+	if ((rv = px_out_drain(o, fd, t, why, whylen)) != 0)
+		return rv;
+	while (o->len == 0) {
+		if ((n = nghttp2_session_mem_send(sess, &d)) < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		if (used + (size_t)n > sizeof(buf)) {
+			if ((rv = px_out_put(o, fd, t, buf, used, why,
+			    whylen)) != 0)
+				return rv;
+			used = 0;
+		}
+		if (o->len > 0 || (size_t)n > sizeof(buf)) {
+			if ((rv = px_out_put(o, fd, t, d, (size_t)n, why,
+			    whylen)) != 0)
+				return rv;
+			continue;
+		}
+		memcpy(buf + used, d, (size_t)n);
+		used += (size_t)n;
+	}
+	if (used > 0)
+		return px_out_put(o, fd, t, buf, used, why, whylen);
+	return 0;
+}
+
+static int
+px_d_want_write(const struct px_pair *p)
+{
+	return p->dout.len > 0 || nghttp2_session_want_write(p->down);
+}
+
+static int
+px_u_want_write(const struct px_up *u)
+{
+	return u->out.len > 0 || nghttp2_session_want_write(u->sess);
 }
 
 static int
@@ -1654,8 +1994,10 @@ px_stream_down_gone(struct px_stream *s, uint32_t code)
 	char	why[PX_REASON_MAX];
 
 	s->flags |= S_DOWN_CLOSED;
-	px_undelivered_why(s, why, sizeof(why));
-	px_undelivered_send(s, why);
+	if (s->undelivered != NULL) {
+		px_undelivered_why(s, why, sizeof(why));
+		px_undelivered_send(s, why);
+	}
 	if ((s->flags & S_UP_OPEN) && !(s->flags & S_IC_RESP)) {
 		(void)nghttp2_submit_rst_stream(s->up->sess, NGHTTP2_FLAG_NONE,
 		    s->up_id, code == NGHTTP2_NO_ERROR ? NGHTTP2_CANCEL :
@@ -1868,8 +2210,6 @@ px_callbacks(int server)
 
 	if (nghttp2_session_callbacks_new(&cb) != 0)
 		fatalx("nghttp2_session_callbacks_new");
-	nghttp2_session_callbacks_set_send_callback(cb, server ? px_d_send :
-	    px_u_send);
 	if (server) {
 		nghttp2_session_callbacks_set_on_begin_headers_callback(cb,
 		    px_d_begin_headers);
@@ -1926,8 +2266,9 @@ px_session_new(int server, void *ud)
 		cbs[0] = px_callbacks(0);
 		cbs[1] = px_callbacks(1);
 	}
-	rv = server ? nghttp2_session_server_new2(&sess, cbs[1], ud, opt) :
-	    nghttp2_session_client_new2(&sess, cbs[0], ud, opt);
+	rv = server ? nghttp2_session_server_new3(&sess, cbs[1], ud, opt,
+	    px_mem()) : nghttp2_session_client_new3(&sess, cbs[0], ud, opt,
+	    px_mem());
 	if (rv != 0)
 		return NULL;
 	/* server: iv[0..1]; client: iv[1..2] */
@@ -2014,6 +2355,7 @@ px_up_free(struct px_up *u)
 		nghttp2_session_del(u->sess);
 		metrics.upstream_connected--;
 	}
+	px_out_free(&u->out);
 	tls_conn_free(u->tls);
 	if (u->fd != -1)
 		(void)close(u->fd);
@@ -2320,6 +2662,8 @@ px_up_read(struct px_up *u)
 			px_up_lost(u, nghttp2_strerror((int)rv));
 			return -1;
 		}
+		if ((size_t)n < sizeof(buf))	/* see px_d_readable() */
+			break;
 	}
 	/* decrypted bytes the socket will not signal again */
 	if (u->tls != NULL && tls_pending(u->tls))
@@ -2339,7 +2683,7 @@ px_u_readable(struct ev_loop *loop, ev_io *w, int revents)
 		px_up_handshake(p);
 	else if (u->sess != NULL)
 		(void)px_up_read(u);
-	px_pair_flush(p);
+	px_pair_flush_later(p);
 }
 
 static void
@@ -2440,14 +2784,14 @@ px_watch(struct px_pair *p)
 	struct px_up	*u;
 
 	if (p->down != NULL)
-		px_watch_io(p->loop, &p->drd, &p->dwr,
-		    nghttp2_session_want_write(p->down), p->dtls);
+		px_watch_io(p->loop, &p->drd, &p->dwr, px_d_want_write(p),
+		    p->dtls);
 	if (p->ustate == UP_CONNECTED)
 		px_watch_io(p->loop, &p->up->rd, &p->up->wr,
-		    nghttp2_session_want_write(p->up->sess), p->up->tls);
+		    px_u_want_write(p->up), p->up->tls);
 	LIST_FOREACH(u, &p->old, entry)
-		px_watch_io(p->loop, &u->rd, &u->wr,
-		    nghttp2_session_want_write(u->sess), u->tls);
+		px_watch_io(p->loop, &u->rd, &u->wr, px_u_want_write(u),
+		    u->tls);
 }
 
 /* Sends what u's session has queued; a finished or failed u is freed. */
@@ -2456,12 +2800,13 @@ px_up_send(struct px_up *u)
 {
 	int	rv;
 
-	if ((rv = nghttp2_session_send(u->sess)) != 0) {
+	if ((rv = px_out_flush(u->sess, &u->out, u->fd, u->tls, u->err,
+	    sizeof(u->err))) != 0) {
 		px_up_lost(u, u->err[0] != '\0' ? u->err :
 		    nghttp2_strerror(rv));
 		return;
 	}
-	if (nghttp2_session_want_write(u->sess))
+	if (px_u_want_write(u))
 		return;
 	if (!nghttp2_session_want_read(u->sess) ||
 	    (u->draining && u->nstreams == 0))
@@ -2491,6 +2836,7 @@ px_orphan_idle(const struct px_pair *p)
 static void
 px_pair_flush(struct px_pair *p)
 {
+	char	why[PX_REASON_MAX] = "";
 	int	rv;
 
 	if (p->closing || (p->dtls != NULL && !p->dready))
@@ -2503,18 +2849,52 @@ px_pair_flush(struct px_pair *p)
 			px_watch(p);
 		return;
 	}
-	if ((rv = nghttp2_session_send(p->down)) != 0) {
-		log_debug("%s: send: %s", p->peer, nghttp2_strerror(rv));
+	if ((rv = px_out_flush(p->down, &p->dout, p->dfd, p->dtls, why,
+	    sizeof(why))) != 0) {
+		log_debug("%s: send: %s", p->peer, why[0] != '\0' ? why :
+		    nghttp2_strerror(rv));
 		px_pair_gone(p);
 		return;
 	}
 	px_ups_send(p);
-	if (!nghttp2_session_want_read(p->down) &&
-	    !nghttp2_session_want_write(p->down)) {
+	if (!nghttp2_session_want_read(p->down) && !px_d_want_write(p)) {
 		px_pair_gone(p);
 		return;
 	}
 	px_watch(p);
+}
+
+static void
+px_flushq_run(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct px_pair	*p;
+
+	(void)revents;
+	while ((p = LIST_FIRST(&flushq)) != NULL) {
+		LIST_REMOVE(p, fentry);
+		p->fqueued = 0;
+		px_pair_flush(p);
+	}
+	ev_prepare_stop(loop, w);
+}
+
+/*
+ * What a read produced is written once the loop has run every callback
+ * of this round, just before it waits again: a pair whose two sides were
+ * both readable writes each side once, and all reads of a round happen
+ * before the writes that wake the peers.
+ */
+static void
+px_pair_flush_later(struct px_pair *p)
+{
+	if (p->fqueued || p->closing)
+		return;
+	p->fqueued = 1;
+	LIST_INSERT_HEAD(&flushq, p, fentry);
+	if (!ev_is_active(&flushq_w)) {
+		ev_prepare_init(&flushq_w, px_flushq_run);
+		ev_prepare_start(p->loop, &flushq_w);
+	}
 }
 
 static void
@@ -2624,11 +3004,18 @@ px_d_readable(struct ev_loop *loop, ev_io *w, int revents)
 			px_pair_gone(p);
 			return;
 		}
+		/*
+		 * A short read took all the socket had (or one TLS record):
+		 * the watcher is level-triggered, so what comes later wakes
+		 * us again, and the read that would fail is saved.
+		 */
+		if ((size_t)n < sizeof(buf))
+			break;
 	}
 	/* decrypted bytes the socket will not signal again */
 	if (p->dtls != NULL && tls_pending(p->dtls))
 		ev_feed_event(loop, &p->drd, EV_READ);
-	px_pair_flush(p);
+	px_pair_flush_later(p);
 }
 
 static void
@@ -2688,6 +3075,7 @@ px_d_close(struct px_pair *p)
 	ev_timer_stop(p->loop, &p->dtimer);
 	nghttp2_session_del(p->down);
 	p->down = NULL;
+	px_out_free(&p->dout);
 	tls_conn_free(p->dtls);
 	p->dtls = NULL;
 	(void)close(p->dfd);
@@ -2710,6 +3098,10 @@ px_pair_close(struct px_pair *p, const char *why)
 	if (p->closing)
 		return;
 	p->closing = 1;
+	if (p->fqueued) {
+		LIST_REMOVE(p, fentry);
+		p->fqueued = 0;
+	}
 	if (why != NULL)
 		px_pair_lost(p, why);
 	while ((o = LIST_FIRST(&p->origins)) != NULL)

@@ -9,10 +9,21 @@
 #include "route.h"
 #include "tn_temporal_methods.h"
 
-#define RT_M(m)	((m) + sizeof(TN_M_SERVICE) - 1)
+/*
+ * Names with their lengths, so that matching a field costs a length
+ * compare for most names (this runs on every request).
+ */
+struct rt_str {
+	const char	*s;
+	size_t		 len;
+};
+
+#define RT_S(lit)	{ (lit), sizeof(lit) - 1 }
+#define RT_M(m)	{ (m) + sizeof(TN_M_SERVICE) - 1, \
+	sizeof(m) - sizeof(TN_M_SERVICE) }
 
 /* The WorkflowService methods intercept.c inspects (by name). */
-static const char *const rt_inspected[] = {
+static const struct rt_str rt_inspected[] = {
 	RT_M(TN_M_POLL_ACTIVITY_TASK_QUEUE),
 	RT_M(TN_M_RESPOND_WORKFLOW_TASK_COMPLETED),
 	RT_M(TN_M_RESPOND_ACTIVITY_TASK_COMPLETED),
@@ -27,16 +38,18 @@ static const char *const rt_inspected[] = {
 	RT_M(TN_M_SIGNAL_WITH_START_WORKFLOW_EXECUTION)
 };
 
-/* Fields a gRPC request carries at most once. */
-static const char *const rt_single[] = {
-	"content-type", "te", "grpc-encoding", "grpc-timeout",
-	"grpc-accept-encoding", "grpc-message-type", "user-agent", "host",
-	"content-length", "authorization", "temporal-namespace"
+/* Fields a gRPC request carries at most once (at most 32 of them). */
+static const struct rt_str rt_single[] = {
+	RT_S("content-type"), RT_S("te"), RT_S("grpc-encoding"),
+	RT_S("grpc-timeout"), RT_S("grpc-accept-encoding"),
+	RT_S("grpc-message-type"), RT_S("user-agent"), RT_S("host"),
+	RT_S("content-length"), RT_S("authorization"),
+	RT_S("temporal-namespace")
 };
 
 enum { RT_P_METHOD, RT_P_SCHEME, RT_P_PATH, RT_P_AUTHORITY, RT_P_N };
-static const char *const rt_pseudo[RT_P_N] = {
-	":method", ":scheme", ":path", ":authority"
+static const struct rt_str rt_pseudo[RT_P_N] = {
+	RT_S(":method"), RT_S(":scheme"), RT_S(":path"), RT_S(":authority")
 };
 
 #define RT_N(a)	(sizeof(a) / sizeof((a)[0]))
@@ -62,6 +75,12 @@ static int
 rt_eq(const uint8_t *p, size_t len, const char *s)
 {
 	return strlen(s) == len && memcmp(p, s, len) == 0;
+}
+
+static int
+rt_eqs(const uint8_t *p, size_t len, const struct rt_str *s)
+{
+	return s->len == len && memcmp(p, s->s, len) == 0;
 }
 
 static int
@@ -129,8 +148,9 @@ rt_case_variant(const uint8_t *m, size_t len)
 	size_t	i;
 
 	for (i = 0; i < RT_N(rt_inspected); i++)
-		if (rt_caseeq(m, len, rt_inspected[i]) &&
-		    !rt_eq(m, len, rt_inspected[i]))
+		if (rt_inspected[i].len == len &&
+		    strncasecmp((const char *)m, rt_inspected[i].s, len) == 0 &&
+		    !rt_eqs(m, len, &rt_inspected[i]))
 			return 1;
 	return 0;
 }
@@ -165,29 +185,47 @@ route_path(const uint8_t *path, size_t len, const struct route_allow *allow,
 	return ROUTE_PASS;
 }
 
-static int
-rt_tchar(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
+/*
+ * Byte classes for the field checks below: RT_TCHAR a lower-case token
+ * character (RFC 9110 tchar without A-Z), RT_CTL a control character
+ * (but tab) or DEL, which no value may carry.
+ */
+#define RT_TCHAR	1
+#define RT_CTL		2
+static const uint8_t rt_class[256] = {
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 2,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
 
 /* Field name a lower-case token, value without control characters. */
 static int
 rt_field_ok(const nghttp2_nv *nv)
 {
 	size_t	i;
+	uint8_t	ctl = 0;
 
 	if (nv->namelen == 0)
 		return 0;
 	for (i = nv->name[0] == ':' ? 1 : 0; i < nv->namelen; i++)
-		if (!rt_tchar(nv->name[i]))
+		if (!(rt_class[nv->name[i]] & RT_TCHAR))
 			return 0;
 	for (i = 0; i < nv->valuelen; i++)
-		if ((nv->value[i] < 0x20 && nv->value[i] != '\t') ||
-		    nv->value[i] == 0x7f)
-			return 0;
-	return 1;
+		ctl |= rt_class[nv->value[i]];
+	return !(ctl & RT_CTL);
 }
 
 /* Index in rt_pseudo, or -1. */
@@ -197,25 +235,44 @@ rt_pseudo_idx(const nghttp2_nv *nv)
 	int	i;
 
 	for (i = 0; i < RT_P_N; i++)
-		if (rt_eq(nv->name, nv->namelen, rt_pseudo[i]))
+		if (rt_eqs(nv->name, nv->namelen, &rt_pseudo[i]))
 			return i;
 	return -1;
 }
 
-/* 1 when a single-value field appears again after index i. */
+/* Index in rt_single, or -1. */
 static int
-rt_dup(const nghttp2_nv *nv, size_t n, size_t i)
+rt_single_idx(const nghttp2_nv *nv)
 {
-	size_t	j, k;
+	size_t	k;
 
-	for (k = 0; k < RT_N(rt_single); k++) {
-		if (!rt_eq(nv[i].name, nv[i].namelen, rt_single[k]))
+	for (k = 0; k < RT_N(rt_single); k++)
+		if (rt_eqs(nv->name, nv->namelen, &rt_single[k]))
+			return (int)k;
+	return -1;
+}
+
+/*
+ * The first index whose single-value field appears again later, or n:
+ * one pass, remembering where each such field was first seen.
+ */
+static size_t
+rt_first_dup(const nghttp2_nv *nv, size_t n)
+{
+	size_t		first[RT_N(rt_single)], i, dup = n;
+	uint32_t	seen = 0;
+	int		k;
+
+	for (i = 0; i < n; i++) {
+		if ((k = rt_single_idx(&nv[i])) < 0)
 			continue;
-		for (j = i + 1; j < n; j++)
-			if (rt_eq(nv[j].name, nv[j].namelen, rt_single[k]))
-				return 1;
+		if (!(seen & (1u << k))) {
+			seen |= 1u << k;
+			first[k] = i;
+		} else if (first[k] < dup)
+			dup = first[k];
 	}
-	return 0;
+	return dup;
 }
 
 /* Pseudo-headers: each of :method, :scheme, :path once, first. */
@@ -259,10 +316,10 @@ static enum route_verdict
 rt_regular(const nghttp2_nv *nv, size_t n, char *why, size_t whylen)
 {
 	const nghttp2_nv	*ct = NULL;
-	size_t			 i;
+	size_t			 i, dup = rt_first_dup(nv, n);
 
 	for (i = 0; i < n; i++) {
-		if (rt_dup(nv, n, i))
+		if (i == dup)
 			return rt_no(ROUTE_INVALID, why, whylen, "duplicate "
 			    "%.*s", (int)nv[i].namelen, nv[i].name);
 		if (rt_eq(nv[i].name, nv[i].namelen, "te") &&

@@ -12,7 +12,13 @@
 #   5. profile: the sidecar under callgrind at a fixed load
 #
 # Env: SIDECAR BACKEND H2SERVE BENCH_AUTHZ (binaries); BENCH_SMOKE=1 runs
-# each part minimally (checks it works, never asserts speed).
+# each part minimally (checks it works, never asserts speed);
+# BENCH_PARTS="1 5" runs only the parts named (default: 1 3 4 5);
+# BENCH_ROUNDS overrides the pass-through rounds, BENCH_NPROF the
+# profiled RPCs; BENCH_CGOUT=FILE keeps the callgrind output;
+# SIDECAR_BASE=BIN adds a fourth configuration to part 1, "base": another
+# sidecar binary (say, the one before a change) interleaved with the
+# others in every round, so before and after share the machine's state.
 set -u
 
 : "${SIDECAR:?}" "${BACKEND:?}" "${H2SERVE:?}" "${BENCH_AUTHZ:?}"
@@ -28,8 +34,10 @@ if [ "$SMOKE" = 1 ]; then
 else
 	ROUNDS=${BENCH_ROUNDS:-5}; N11=15000; N110=30000; N1010=40000
 	NPOLL=10000; PCONN=100; HOLD_MS=22000; IDLE_S=8
-	NBIG=12; NPROF=2000
+	NBIG=12; NPROF=${BENCH_NPROF:-2000}
 fi
+PARTS=" ${BENCH_PARTS:-1 3 4 5} "
+part() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
 
 cleanup() {
 	for p in $PIDS; do
@@ -114,7 +122,8 @@ start_sidecar() {
 			echo "require_warrant = off"; fi
 	} > "$T/$name/sc.conf"
 	chmod 600 "$T/$name/sc.conf"
-	${WRAP:-} "$SIDECAR" -c "$T/$name/sc.conf" 2> "$T/$name/sc.err" &
+	${WRAP:-} "${SC_BIN:-$SIDECAR}" -c "$T/$name/sc.conf" \
+	    2> "$T/$name/sc.err" &
 	pid=$!
 	PIDS="$PIDS $pid"
 	wait_for "$T/$name/sc.err" "forwarding to" 600 ||
@@ -175,6 +184,11 @@ python3 -c "import sys; sys.stdout.buffer.write(b'\0\0\0\0\xcd' + b'a' * 205)" \
 start_be be "$BACKEND" -p 0
 start_nghttpx "$PORT_be"
 start_sidecar sc "$PORT_be"
+CFGS="direct nghttpx sidecar"
+if [ -n "${SIDECAR_BASE:-}" ]; then
+	SC_BIN=$SIDECAR_BASE start_sidecar base "$PORT_be"
+	CFGS="$CFGS base"
+fi
 
 echo "Tools: $(h2load --version | head -1), $(nghttpx --version | head -1),"
 echo "$($SIDECAR -V 2>&1 | head -1), backend tests/daemon/h2backend (nghttp2"
@@ -182,6 +196,7 @@ echo "$(pkg-config --modversion libnghttp2), libev)."
 echo
 
 # ------------------------------------------------------ 1. pass-through
+if part 1; then
 log "pass-through: $ROUNDS rounds"
 : > "$T/pt.tsv"
 r=1
@@ -192,11 +207,12 @@ while [ $r -le "$ROUNDS" ]; do
 		case $shape in
 		1x1) n=$N11 ;; 1x10) n=$N110 ;; *) n=$N1010 ;;
 		esac
-		for cfg in direct nghttpx sidecar; do
+		for cfg in $CFGS; do
 			case $cfg in
 			direct) port=$PORT_be pid="" ;;
 			nghttpx) port=$NXP pid=$PID_nx ;;
 			sidecar) port=$SP_sc pid=$PID_sc ;;
+			base) port=$SP_base pid=$PID_base ;;
 			esac
 			c0=0
 			[ -n "$pid" ] && c0=$(cpu "$pid")
@@ -231,12 +247,13 @@ for r, shape, cfg, rps, p50, p99, cpu in rows:
     d[(int(r), shape, cfg)] = (float(rps), float(p50), float(p99), float(cpu))
 rounds = sorted({k[0] for k in d})
 shapes = ["1x1", "1x10", "10x10"]
-cfgs = ["direct", "nghttpx", "sidecar"]
+cfgs = [c for c in ["direct", "nghttpx", "sidecar", "base"]
+        if any(k[2] == c for k in d)]
 med = lambda xs: st.median(xs) if xs else float("nan")
 print("## Pass-through (issue 6, 1)\n")
 print("Unary gRPC `/test.Echo/Unary`, a 205-byte message each way "
       "(`content-type: application/grpc`, `te: trailers`), h2load "
-      "connections x streams; the three configurations interleaved in "
+      "connections x streams; the configurations interleaved in "
       "each of %d rounds; medians over rounds.  Latency from h2load's "
       "per-request log; proxy CPU from /proc/PID/stat utime+stime "
       "(every thread, and nghttpx's worker process) over the run, "
@@ -266,13 +283,29 @@ for s in shapes:
     cpu_ok &= cr <= 0.8  # nan (no CPU ticks seen) compares false
     lat_ok &= asc <= an
     print("| %s | %.2f | %.0f | %.0f | %.2f |" % (s, cr, an, asc, rr))
+if "base" in cfgs:
+    print("\nThe same for `base` (SIDECAR_BASE, another sidecar binary), "
+          "and this sidecar against it, per round:\n")
+    print("| shape | base/nghttpx CPU per RPC | added p50 base µs | "
+          "sidecar/base CPU per RPC |")
+    print("|---|---:|---:|---:|")
+    for s in shapes:
+        br = med([d[(r, s, "base")][3] / d[(r, s, "nghttpx")][3]
+                  for r in rounds if d[(r, s, "nghttpx")][3] > 0])
+        ab = med([d[(r, s, "base")][1] - d[(r, s, "direct")][1]
+                  for r in rounds])
+        sb = med([d[(r, s, "sidecar")][3] / d[(r, s, "base")][3]
+                  for r in rounds if d[(r, s, "base")][3] > 0])
+        print("| %s | %.2f | %.0f | %.2f |" % (s, br, ab, sb))
 print("\n- Target: sidecar CPU per RPC ≤ 0.8 × nghttpx's — %s" %
       ("**met** at every shape" if cpu_ok else "**not met** (see the ratios)"))
 print("- Target: added p50 latency ≤ nghttpx's — %s\n" %
       ("**met** at every shape" if lat_ok else "**not met** (see above)"))
 EOP
+fi
 
 # ------------------------------------------------------------ 3. scale
+if part 3; then
 log "scale: $NPOLL long polls"
 start_sidecar scale "$PORT_be"
 rss0=$(status_kb "$PID_scale" VmRSS)
@@ -326,8 +359,10 @@ print("\n- Target: RSS ≤ 64 MiB and idle CPU near zero (< 1 %% of a core) "
       "with %d polls — %s\n" % (n, "**met**" if met else "**not met**"))
 EOP
 kill "$PID_scale"
+fi
 
 # --------------------------------------------------- 4. large messages
+if part 4; then
 log "large messages"
 python3 -c "import sys; n = 4 << 20; sys.stdout.buffer.write(bytes([0]) + n.to_bytes(4, 'big') + b'b' * n)" \
     > "$T/body4m"
@@ -396,9 +431,11 @@ print("\n- Target: at most one copy of a message in flight — inspected: "
       "the profile notes in bench/README.md)"))
 EOP
 kill "$PID_lpass" "$PID_linsp"
+fi
 
 # ---------------------------------------------------------- 5. profile
-if command -v valgrind > /dev/null && command -v callgrind_control > /dev/null; then
+if part 5 && command -v valgrind > /dev/null &&
+    command -v callgrind_control > /dev/null; then
 	log "profile: callgrind, $NPROF RPCs at 1x10"
 	WRAP="valgrind --tool=callgrind --callgrind-out-file=$T/cg.%p" \
 	    start_sidecar prof "$PORT_be"
@@ -407,6 +444,7 @@ if command -v valgrind > /dev/null && command -v callgrind_control > /dev/null; 
 	wait "$PID_prof" 2>/dev/null
 	f=$(ls -S "$T"/cg.* 2>/dev/null | head -1)
 	if [ -n "$f" ]; then
+		[ -n "${BENCH_CGOUT:-}" ] && cp "$f" "$BENCH_CGOUT"
 		callgrind_annotate "$f" 2>/dev/null > "$T/cg.txt"
 		callgrind_annotate --inclusive=yes "$f" 2>/dev/null > "$T/cgi.txt"
 		tot=$(awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$T/cg.txt")

@@ -14,8 +14,9 @@
  * pair opens a fresh one for new streams (and resends the ones it
  * refused unseen), so the worker sees nothing (proxy.c).
  *
- * TLS (tls.h) on either side sits between the socket and nghttp2: the
- * send callbacks and reads go through it, and a failed or timed-out
+ * TLS (tls.h) on either side sits between the socket and nghttp2:
+ * writes (frames gathered from nghttp2_session_mem_send into one buffer
+ * per connection) and reads go through it, and a failed or timed-out
  * upstream handshake is an upstream failure like a refused connect
  * (streams end UNAVAILABLE naming the TLS problem, then backoff).
  *

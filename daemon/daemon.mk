@@ -6,6 +6,7 @@
 #   make test-daemon-int     the sidecar between a gRPC backend and client,
 #                            h2c and TLS; then at scale (2000 long polls,
 #                            SIGHUP under load, keepalive)
+#   make test-daemon-faults  fault injection (tests/daemon/run-faults.sh)
 
 NGHTTP2_CFLAGS := $(shell pkg-config --cflags libnghttp2 2>/dev/null)
 NGHTTP2_LIBS := $(shell pkg-config --libs libnghttp2 2>/dev/null)
@@ -92,7 +93,17 @@ test-daemon-int: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT) $(DTEST_RAW)
 	    sh $(DTEST_DIR)/$$t || rc=1; \
 	done; exit $$rc
 
-TEST_RUNS += test-daemon-unit test-daemon-int
+# run-faults.sh: fault injection (issue 7): upstream down or killed,
+# backpressure, TLS failures, worker killed mid-task, SIGHUP storm, audit
+# log on a full disk.  Cases 5 and 7 use the e2e suite's stand-in frontend
+# (tests/daemon/faults-tasks.js, node + tests/e2e/node_modules) and say
+# SKIP when those cannot load.
+.PHONY: test-daemon-faults
+test-daemon-faults: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT)
+	@SIDECAR=$(SIDECAR) BACKEND=$(DTEST_BACKEND) CLIENT=$(DTEST_CLIENT) \
+	    SIDECAR_WRAP="$(SIDECAR_WRAP)" sh $(DTEST_DIR)/run-faults.sh
+
+TEST_RUNS += test-daemon-unit test-daemon-int test-daemon-faults
 
 # Keep the test objects (pattern-rule intermediates) between builds.
 .SECONDARY: $(DTEST_CHECK_BIN:%=%.o)

@@ -1837,6 +1837,12 @@ px_session_new(int server, void *ud)
 		if (nghttp2_option_new(&opt) != 0)
 			fatalx("nghttp2_option_new");
 		nghttp2_option_set_no_auto_window_update(opt, 1);
+		/*
+		 * No priority tree to keep: without this nghttp2 retains
+		 * up to PX_MAX_STREAMS closed streams per session, about
+		 * 1.5 MB per busy worker connection (issue 7 soak).
+		 */
+		nghttp2_option_set_no_closed_streams(opt, 1);
 		cbs[0] = px_callbacks(0);
 		cbs[1] = px_callbacks(1);
 	}

@@ -7,6 +7,8 @@
 #                            h2c and TLS; then at scale (2000 long polls,
 #                            SIGHUP under load, keepalive)
 #   make test-daemon-faults  fault injection (tests/daemon/run-faults.sh)
+#   make soak SOAK_SECONDS=N mixed load for N s (default 1800), results in
+#                            tests/soak/RESULTS.md (not part of make test)
 
 NGHTTP2_CFLAGS := $(shell pkg-config --cflags libnghttp2 2>/dev/null)
 NGHTTP2_LIBS := $(shell pkg-config --libs libnghttp2 2>/dev/null)
@@ -104,6 +106,15 @@ test-daemon-faults: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT)
 	    SIDECAR_WRAP="$(SIDECAR_WRAP)" sh $(DTEST_DIR)/run-faults.sh
 
 TEST_RUNS += test-daemon-unit test-daemon-int test-daemon-faults
+
+# The soak (not in make test): mixed load on an enforcing sidecar for
+# SOAK_SECONDS, sampled every 10 s; writes tests/soak/RESULTS.md and
+# tests/soak/samples.csv.  Needs node and tests/e2e/node_modules.
+SOAK_SECONDS ?= 1800
+.PHONY: soak
+soak: $(SIDECAR)
+	@$(MAKE) --no-print-directory e2e-deps
+	@SIDECAR=$(SIDECAR) SOAK_SECONDS=$(SOAK_SECONDS) sh tests/soak/run.sh
 
 # Keep the test objects (pattern-rule intermediates) between builds.
 .SECONDARY: $(DTEST_CHECK_BIN:%=%.o)

@@ -141,13 +141,40 @@ test-ctl: $(TENUOCTL)
 TEST_RUNS += test-unit test-ctl
 
 # The unit suites under valgrind (memcheck, leaks are errors).  Check must
-# not fork here, or valgrind would only watch the runner.
+# not fork here, or valgrind would only watch the runner.  Then the
+# daemon's Check suites, and the sidecar itself under memcheck in the
+# integration suites (SIDECAR_WRAP: run-int.sh, run-route.sh) and in the
+# e2e enforcement and disconnect suites (a wrapper script as SIDECAR); a
+# memcheck error or a definite/indirect leak makes the sidecar exit 99 and
+# the suite fail.  VALGRIND_E2E=0 leaves the e2e part out.
+VG := valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect
+VG_WRAPPER := build/valgrind-sidecar
+VALGRIND_E2E ?= 1
 .PHONY: test-valgrind
 test-valgrind: deps
-	@$(MAKE) --no-print-directory unit-bins SANITIZE=0
-	@CK_FORK=no VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full \
-	    --errors-for-leak-kinds=definite,indirect" \
-	    sh tests/run-unit.sh $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit-bins daemon-all enforce-bins SANITIZE=0
+	@rc=0; \
+	CK_FORK=no VALGRIND="$(VG)" sh tests/run-unit.sh $(UNIT_BIN) || rc=1; \
+	CK_FORK=no VALGRIND="$(VG)" sh tests/run-unit.sh \
+	    $(filter-out %/check_authz %/check_chaincache %/check_dedup \
+	    %/check_tasktoken,$(DTEST_CHECK_BIN)) $(ENF_BIN) || rc=1; \
+	for t in run-int.sh run-route.sh; do \
+	    SIDECAR=$(B)/tenuo-sidecar BACKEND=$(DTEST_BACKEND) \
+	    CLIENT=$(DTEST_CLIENT) RAW=$(DTEST_RAW) SIDECAR_WRAP="$(VG)" \
+	    sh $(DTEST_DIR)/$$t || rc=1; \
+	done; \
+	if [ "$(VALGRIND_E2E)" = 1 ]; then \
+	    printf '#!/bin/sh\nexec %s %s "$$@"\n' "$(VG)" \
+	    "$(CURDIR)/$(B)/tenuo-sidecar" > $(VG_WRAPPER) && \
+	    chmod 755 $(VG_WRAPPER) && (cd $(E2E_DIR) && \
+	    SIDECAR=$(CURDIR)/$(VG_WRAPPER) \
+	    TENUOCTL=$(CURDIR)/$(B)/tenuoctl timeout 900 $(E2E_NODE) --test \
+	    --test-concurrency=1 --test-reporter=./reporter.js \
+	    test/enforce.test.js test/disconnect.test.js) || rc=1; \
+	fi; \
+	echo "test-valgrind: $$([ $$rc -eq 0 ] && echo passed || echo FAILED)"; \
+	exit $$rc
 
 # `make test` installs what it needs first, then builds and runs every suite.
 test: deps

@@ -58,22 +58,44 @@ audit_openfd(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
-static void
+/*
+ * One line, whole.  0, or -1 when the write failed (ENOSPC, EIO...): the
+ * line is lost.  Failures are logged at most once per AUDIT_ERR_EVERY
+ * seconds, with how many failed since the last such line.
+ */
+static int
 audit_write_line(const char *line)
 {
-	size_t	n = strlen(line), off = 0;
-	ssize_t	w;
+	static time_t	 last_log;
+	static uint64_t	 failed;
+	size_t		 n = strlen(line), off = 0;
+	ssize_t		 w;
+	time_t		 now;
+	int		 saved;
 
-	while (off < n && au.fd != -1) {
+	if (au.fd == -1)
+		return -1;
+	while (off < n) {
 		w = write(au.fd, line + off, n - off);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			log_warn("audit log write");
-			return;
+			saved = w == 0 ? EIO : errno;
+			failed++;
+			now = time(NULL);
+			if (last_log == 0 || now - last_log >= AUDIT_ERR_EVERY) {
+				log_warnx("audit log write failed: %s; records "
+				    "are dropped and counted (%llu failed "
+				    "writes since the last report)",
+				    strerror(saved), (unsigned long long)failed);
+				last_log = now;
+				failed = 0;
+			}
+			return -1;
 		}
 		off += (size_t)w;
 	}
+	return 0;
 }
 
 /* Writer side of a reopen; called with mtx held. */
@@ -94,11 +116,16 @@ audit_do_reopen(void)
 	au.reopen = 0;
 }
 
+/*
+ * Audits the drops not yet reported ("audit_dropped").  Only a report
+ * that was written counts as made: after failed writes the next one
+ * (e.g. once SIGUSR1 has reopened a working file) covers them all.
+ */
 static void
 audit_report_drops(void)
 {
 	uint64_t	d = atomic_load(&au_drops);
-	char		ts[32], line[160];
+	char		ts[32], line[200];
 
 	if (d == au_reported)
 		return;
@@ -107,10 +134,12 @@ audit_report_drops(void)
 	    "\"audit_dropped\",\"dropped\":%llu,\"dropped_total\":%llu}\n",
 	    ts, (unsigned long long)(d - au_reported),
 	    (unsigned long long)d);
-	log_warnx("audit log: %llu events dropped (queue full)",
-	    (unsigned long long)(d - au_reported));
+	if (audit_write_line(line) == -1)
+		return;
+	log_warnx("audit log: %llu events dropped (queue full or write "
+	    "failed), %llu in all", (unsigned long long)(d - au_reported),
+	    (unsigned long long)d);
 	au_reported = d;
-	audit_write_line(line);
 }
 
 static void *
@@ -124,8 +153,13 @@ audit_main(void *arg)
 	for (;;) {
 		while (au.n == 0 && !au.stop && !au.reopen)
 			(void)pthread_cond_wait(&au.cv, &au.mtx);
-		if (au.reopen)
+		if (au.reopen) {
 			audit_do_reopen();
+			(void)pthread_mutex_unlock(&au.mtx);
+			audit_report_drops();
+			(void)pthread_mutex_lock(&au.mtx);
+			continue;
+		}
 		if (au.n == 0 && au.stop)
 			break;
 		if (au.n == 0)
@@ -134,7 +168,8 @@ audit_main(void *arg)
 		au.head = (au.head + 1) % AUDIT_QUEUE_MAX;
 		left = --au.n;
 		(void)pthread_mutex_unlock(&au.mtx);
-		audit_write_line(line);
+		if (audit_write_line(line) == -1)
+			atomic_fetch_add(&au_drops, 1);
 		free(line);
 		if (left == 0)
 			audit_report_drops();

@@ -5,8 +5,12 @@
  * thread writes each one with a single write(2) (so each is flushed as
  * it is written).  The queue is bounded (AUDIT_QUEUE_MAX lines): when it
  * is full the event is dropped and counted, and the writer reports the
- * count in an "audit_dropped" event once it catches up.  The data plane
- * never waits for the disk.
+ * count in an "audit_dropped" event once it catches up.  A line whose
+ * write fails (ENOSPC, EIO) is dropped and counted the same way; the
+ * failure is logged at most once per AUDIT_ERR_EVERY seconds, and the
+ * drops are audited as soon as a write succeeds again (after SIGUSR1
+ * reopens a working file, at once).  The data plane never waits for the
+ * disk.
  *
  * Every event has "ts" (RFC 3339 UTC, milliseconds) and "event".
  */
@@ -17,6 +21,7 @@
 
 #define AUDIT_QUEUE_MAX	8192
 #define AUDIT_LINE_MAX	(64 * 1024)
+#define AUDIT_ERR_EVERY	10	/* seconds between write-error log lines */
 
 /* Starts the writer on path ("-" is stdout).  0, or -1 with a log line. */
 int		audit_start(const char *path);
@@ -26,6 +31,7 @@ void		audit_set_path(const char *path);
 void		audit_reopen(void);
 /* Writes what is queued and stops the writer. */
 void		audit_stop(void);
+/* Events dropped so far: queue full, or the write failed. */
 uint64_t	audit_drops(void);
 
 /* connection_opened/closed, upstream_*: peer and reason may be NULL. */

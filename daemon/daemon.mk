@@ -8,6 +8,9 @@
 #                            SIGHUP under load, keepalive)
 #   make test-daemon-hostile malformed gRPC and abusive HTTP/2 from raw
 #                            clients (tests/daemon/hostile.c, 70+ kinds)
+#   make test-daemon-faults  fault injection (tests/daemon/run-faults.sh)
+#   make soak SOAK_SECONDS=N mixed load for N s (default 1800), results in
+#                            tests/soak/RESULTS.md (not part of make test)
 
 NGHTTP2_CFLAGS := $(shell pkg-config --cflags libnghttp2 2>/dev/null)
 NGHTTP2_LIBS := $(shell pkg-config --libs libnghttp2 2>/dev/null)
@@ -113,7 +116,27 @@ test-daemon-hostile: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_RAW) \
 	    RAW=$(DTEST_RAW) HOSTILE=$(DTEST_HOSTILE) \
 	    sh $(DTEST_DIR)/run-hostile.sh
 
-TEST_RUNS += test-daemon-unit test-daemon-int test-daemon-hostile
+# run-faults.sh: fault injection (issue 7): upstream down or killed,
+# backpressure, TLS failures, worker killed mid-task, SIGHUP storm, audit
+# log on a full disk.  Cases 5 and 7 use the e2e suite's stand-in frontend
+# (tests/daemon/faults-tasks.js, node + tests/e2e/node_modules) and say
+# SKIP when those cannot load.
+.PHONY: test-daemon-faults
+test-daemon-faults: $(SIDECAR) $(DTEST_BACKEND) $(DTEST_CLIENT)
+	@SIDECAR=$(SIDECAR) BACKEND=$(DTEST_BACKEND) CLIENT=$(DTEST_CLIENT) \
+	    SIDECAR_WRAP="$(SIDECAR_WRAP)" sh $(DTEST_DIR)/run-faults.sh
+
+TEST_RUNS += test-daemon-unit test-daemon-int test-daemon-hostile \
+    test-daemon-faults
+
+# The soak (not in make test): mixed load on an enforcing sidecar for
+# SOAK_SECONDS, sampled every 10 s; writes tests/soak/RESULTS.md and
+# tests/soak/samples.csv.  Needs node and tests/e2e/node_modules.
+SOAK_SECONDS ?= 1800
+.PHONY: soak
+soak: $(SIDECAR)
+	@$(MAKE) --no-print-directory e2e-deps
+	@SIDECAR=$(SIDECAR) SOAK_SECONDS=$(SOAK_SECONDS) sh tests/soak/run.sh
 
 # Keep the test objects (pattern-rule intermediates) between builds.
 .SECONDARY: $(DTEST_CHECK_BIN:%=%.o)

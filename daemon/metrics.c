@@ -270,7 +270,8 @@ metrics_format(uint64_t audit_drops, int ready)
 	mb_counter(&b, "reload_failures_total", "counter",
 	    "Reloads refused", metrics.reload_failures);
 	mb_counter(&b, "audit_drops_total", "counter",
-	    "Audit events dropped because the queue was full", audit_drops);
+	    "Audit events dropped (queue full, or the write failed)",
+	    audit_drops);
 	mb_counter(&b, "rpc_label_overflow_total", "counter",
 	    "RPCs not counted by method (too many distinct labels)",
 	    metrics.rpc_overflow);

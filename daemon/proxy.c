@@ -2263,6 +2263,12 @@ px_session_new(int server, void *ud)
 		nghttp2_option_set_max_outbound_ack(opt, 1000);
 		nghttp2_option_set_max_continuations(opt, 8);
 		nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
+		/*
+		 * No priority tree to keep: without this nghttp2 retains
+		 * up to PX_MAX_STREAMS closed streams per session, about
+		 * 1.5 MB per busy worker connection (issue 7 soak).
+		 */
+		nghttp2_option_set_no_closed_streams(opt, 1);
 		cbs[0] = px_callbacks(0);
 		cbs[1] = px_callbacks(1);
 	}

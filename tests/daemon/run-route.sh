@@ -113,9 +113,10 @@ audit_log = $T/audit.log
 shutdown_grace = 2s
 EOC
 chmod 600 "$T/sc.conf"
-"$SIDECAR" -c "$T/sc.conf" 2> "$T/sc.err" &
+# SIDECAR_WRAP: a command to run the sidecar under (make test-valgrind).
+${SIDECAR_WRAP:-} "$SIDECAR" -c "$T/sc.conf" 2> "$T/sc.err" &
 SCPID=$!
-if ! wait_for "$T/sc.err" "forwarding to"; then
+if ! wait_for "$T/sc.err" "forwarding to" 300; then
 	cat "$T/sc.err"
 	nok "sidecar starts"
 	echo "test-daemon-route: $pass passed, $fail failed"
@@ -259,6 +260,16 @@ if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error" \
     "$T/sc.err"; then
 	nok "sidecar ran clean under the sanitizers"
 	grep -A20 "Sanitizer\|runtime error" "$T/sc.err" | head -60
+fi
+# Under valgrind (SIDECAR_WRAP): any memcheck report fails the run (the
+# error exit code, if set, already failed the exit status check).
+if [ -n "${SIDECAR_WRAP:-}" ]; then
+	if grep -q '^==[0-9]*== ' "$T/sc.err"; then
+		nok "sidecar ran clean under $SIDECAR_WRAP"
+		grep '^==[0-9]*== ' "$T/sc.err" | head -80
+	else
+		ok "sidecar ran clean under ${SIDECAR_WRAP%% *}"
+	fi
 fi
 
 echo "test-daemon-route: $pass passed, $fail failed"

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "tcons.h"
 #include "testutil.h"
@@ -19,15 +18,6 @@
 #define EXACT(v)	"[1,{\"value\":" v "}]"
 
 #define RX(p)	"[5,{\"pattern\":\"" p "\"}]"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 START_TEST(test_regex_search_semantics)
 {
@@ -122,15 +112,18 @@ START_TEST(test_regex_redos_bounded)
 	s[n] = '!';
 	s[n + 1] = '\0';
 	v = T(s);
+	/*
+	 * A backtracking matcher needs ~2^60000 steps for these; the DFA
+	 * matcher is linear.  The bound is the test case's timeout (60 s,
+	 * thousands of times what a linear match of 60 kB takes even under
+	 * valgrind), not a clock reading: these machines are shared.
+	 */
 	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
 		struct tn_error e;
-		double t0 = now_s(), dt;
 		int rc = tn_constraint_check(J(pats[i]), v, &e);
 
-		dt = now_s() - t0;
 		ck_assert_msg(rc == TN_ERR_CONSTRAINT_NOT_SATISFIED,
 		    "%s: must deny", pats[i]);
-		ck_assert_msg(dt < 2.0, "%s took %.3fs", pats[i], dt);
 	}
 	free(s);
 }
@@ -150,28 +143,6 @@ START_TEST(test_regex_attenuation)
 }
 END_TEST
 
-START_TEST(test_regex_compile_cost)
-{
-	const char *p = "^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$";
-	double t0 = now_s(), dt;
-	int iters = 2000;
-
-	for (int i = 0; i < iters; i++) {
-		struct tn_regex re;
-
-		ck_assert_int_eq(tn_regex_compile((const uint8_t *)p, strlen(p),
-		    &re, NULL), TN_OK);
-		ck_assert_int_eq(tn_regex_match(&re,
-		    (const uint8_t *)"someone@example.com", 19, NULL), 1);
-		tn_regex_free(&re);
-	}
-	dt = (now_s() - t0) / iters;
-	/* Compile-per-call cost, kept visible for the report. */
-	fprintf(stderr, "regex compile+match: %.1f us\n", dt * 1e6);
-	ck_assert(dt < 0.005);
-}
-END_TEST
-
 static Suite *
 regex_suite(void)
 {
@@ -184,7 +155,6 @@ regex_suite(void)
 	tcase_add_test(tc, test_regex_rejects_non_rust_syntax);
 	tcase_add_test(tc, test_regex_redos_bounded);
 	tcase_add_test(tc, test_regex_attenuation);
-	tcase_add_test(tc, test_regex_compile_cost);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,7 +26,7 @@ $(E2E_STAMP): $(E2E_DIR)/package.json $(E2E_DIR)/package-lock.json
 
 e2e-deps: $(E2E_STAMP)
 
-test-e2e: $(B)/tenuo-sidecar $(E2E_STAMP)
+test-e2e: $(B)/tenuo-sidecar $(TENUOCTL) $(E2E_STAMP)
 	@cd $(E2E_DIR) && SIDECAR=$(CURDIR)/$(B)/tenuo-sidecar \
 	    timeout $(E2E_TIMEOUT) $(E2E_NODE) --test --test-concurrency=1 \
 	    --test-reporter=./reporter.js test/

@@ -1353,12 +1353,36 @@ cf_finish(struct cfparse *cp)
 	cf->generation = ++cf_generation;
 }
 
+/* Parses f (NULL: no text) as path; the rest of config_load(). */
+static int
+cf_load(struct cfparse *cp, const char *path, FILE *f, int check_file,
+    struct config **out)
+{
+	if ((cp->cf = calloc(1, sizeof(*cp->cf))) == NULL)
+		fatal("calloc");
+	cf_defaults(cp->cf);
+	cp->cf->path = cf_strdup(path);
+	if (check_file && cf_check_file(cp, "config file", path, 0) == -1) {
+		/* reported without a line: it is about the whole file */
+	}
+	if (f != NULL)
+		cf_read(cp, f);
+	cf_finish(cp);
+	if (cp->errors > 0) {
+		config_unref(cp->cf);
+		return cp->errors;
+	}
+	*out = cp->cf;
+	return 0;
+}
+
 int
 config_load(const char *path, const struct config_errsink *sink,
     struct config **out)
 {
 	struct cfparse	 cp;
 	FILE		*f;
+	int		 rc;
 
 	*out = NULL;
 	memset(&cp, 0, sizeof(cp));
@@ -1368,22 +1392,32 @@ config_load(const char *path, const struct config_errsink *sink,
 		cf_err_at(&cp, path, 0, "%s", strerror(errno));
 		return cp.errors;
 	}
-	if ((cp.cf = calloc(1, sizeof(*cp.cf))) == NULL)
-		fatal("calloc");
-	cf_defaults(cp.cf);
-	cp.cf->path = cf_strdup(path);
-	if (cf_check_file(&cp, "config file", path, 0) == -1) {
-		/* reported without a line: it is about the whole file */
-	}
-	cf_read(&cp, f);
+	rc = cf_load(&cp, path, f, 1, out);
 	(void)fclose(f);
-	cf_finish(&cp);
-	if (cp.errors > 0) {
-		config_unref(cp.cf);
+	return rc;
+}
+
+int
+config_load_buffer(const char *name, const char *buf, size_t len,
+    const struct config_errsink *sink, struct config **out)
+{
+	struct cfparse	 cp;
+	FILE		*f = NULL;
+	int		 rc;
+
+	*out = NULL;
+	memset(&cp, 0, sizeof(cp));
+	cp.path = name;
+	cp.sink = sink;
+	if (len > 0 && (f = fmemopen((void *)(uintptr_t)buf, len, "r")) ==
+	    NULL) {
+		cf_err_at(&cp, name, 0, "%s", strerror(errno));
 		return cp.errors;
 	}
-	*out = cp.cf;
-	return 0;
+	rc = cf_load(&cp, name, f, 0, out);
+	if (f != NULL)
+		(void)fclose(f);
+	return rc;
 }
 
 struct config *

@@ -22,8 +22,10 @@
  * tn_chain_check_link; and monotonic attenuation: when the leaf
  * authorizes a call, every execution warrant above it does too (PoP by
  * its own holder), as each link was checked to attenuate.
+ * FUZZ_VERBOSE=1 prints each outcome.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +47,8 @@ static struct party {
 	uint8_t	pk[32];
 } party[MAXW + 2];
 
+static int verbose;	/* FUZZ_VERBOSE: print each outcome */
+
 static void
 keys(void)
 {
@@ -53,6 +57,7 @@ keys(void)
 
 	if (done)
 		return;
+	verbose = getenv("FUZZ_VERBOSE") != NULL;
 	if (tn_crypto_init() != 0)
 		abort();
 	for (int i = 0; i < MAXW + 2; i++) {
@@ -203,7 +208,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tn_buf ab;
 	size_t nw, i, off = 1;
 	uint8_t top;
-	int vrc;
+	int vrc, arc;
 
 	keys();
 	if (size < 1)
@@ -248,8 +253,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (args_doc(argnames[s[st->n - 1].flags & 3], data + off,
 	    size - off, &ad, &ab) != 0)
 		goto out;
-	if (authorize(st, st->n, &ad.items[0], top & 0x20) == TN_OK &&
-	    st->n == nw) {
+	arc = authorize(st, st->n, &ad.items[0], top & 0x20);
+	if (verbose)
+		fprintf(stderr, "chain: %zu/%zu warrants, verify %d, "
+		    "authorize %d\n", st->n, nw, vrc, arc);
+	if (arc == TN_OK && st->n == nw) {
 		/* Monotonic: every execution ancestor allows it too. */
 		for (i = 1; i < st->n; i++) {
 			int rc;

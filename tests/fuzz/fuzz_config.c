@@ -10,7 +10,8 @@
  * makes build/fuzz/sandbox with a roots file and a revocation list the
  * seeds name), refuses inputs naming task-token key files (which would be
  * created) and refuses to start if the default key directory exists; name
- * lookups are numeric only (getaddrinfo below), so no DNS query leaves.
+ * lookups are numeric only (getaddrinfo below), so no DNS query leaves;
+ * OpenSSL's default CA store is redirected to the sandbox.
  *
  * Oracles: every error message about the text reads "fuzz.conf:LINE:
  * ..." with LINE within the text (or "fuzz.conf: ..." for the whole); the count of messages is the returned error count; a
@@ -98,6 +99,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror(dir);
 		exit(1);
 	}
+	/*
+	 * upstream_tls = on without a CA file loads OpenSSL's default CA
+	 * store: point it into the sandbox (70 ms a run otherwise).
+	 */
+	if (setenv("SSL_CERT_FILE", "fuzz-ca.pem", 1) == -1 ||
+	    setenv("SSL_CERT_DIR", "fuzz-ca.d", 1) == -1)
+		abort();
 	log_init("fuzz_config", 0);
 	return 0;
 }

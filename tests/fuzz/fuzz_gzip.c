@@ -5,8 +5,8 @@
  * fuzz_grpc_frame), always under a cap; this target checks that the cap
  * is exact and holds for any stream.
  *
- * Input: bytes 0-1 (big-endian) pick the cap, 0 .. 65535 bytes, or, with
- * bit 15 set, (low bits) KiB up to 32 MiB so large bombs can fit; the rest
+ * Input: bytes 0-1 (big-endian) pick the cap, 0 .. 32767 bytes, or, with
+ * bit 15 set, (low 13 bits) KiB up to 8 MiB so bombs can fit; the rest
  * is the gzip stream.  Seeds (run.sh): members of zeros and of random
  * bytes, bombs that expand far past any cap, concatenated members,
  * truncated members and members with a bad CRC or length.
@@ -42,7 +42,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	sel = (unsigned)data[0] << 8 | data[1];
-	cap = (sel & 0x8000) ? (size_t)(sel & 0x7fff) * 1024 : sel;
+	if (!(sel & 0x8000))
+		sel &= 0x7fff;
+	cap = (sel & 0x8000) ? (size_t)(sel & 0x1fff) * 1024 : sel;
 	data += 2;
 	size -= 2;
 	rc = tn_gzip_inflate(data, size, cap, &out, &len, NULL);

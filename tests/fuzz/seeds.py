@@ -243,23 +243,23 @@ def gzip_seeds():
         return struct.pack('>H', cap if cap < 0x8000 else
                            0x8000 | (cap // 1024))
     zeros = gz(b'\0' * 4096)
-    bomb = gz(b'\0' * (8 << 20))            # 8 MiB of zeros, ~8 KiB
+    bomb = gz(b'\0' * (2 << 20))            # 2 MiB of zeros, ~2 KiB
     rnd = gz(hashlib.sha256(b'x').digest() * 64, 1)
-    for cap in (0, 1, 100, 4095, 4096, 4097, 65535):
+    for cap in (0, 1, 100, 4095, 4096, 4097, 32767):
         put('gzip', sel(cap) + zeros)
         put('gzip', sel(cap) + rnd)
-    for kib in (1, 64, 1024, 8191, 8192, 8193):
+    for kib in (1, 64, 1024, 2047, 2048, 2049, 8191):
         put('gzip', sel(kib * 1024) + bomb)
-    put('gzip', sel(65535) + zeros + zeros)        # two members
-    put('gzip', sel(65535) + zeros[:-3])           # truncated
+    put('gzip', sel(32767) + zeros + zeros)        # two members
+    put('gzip', sel(32767) + zeros[:-3])           # truncated
     bad = bytearray(zeros)
     bad[-5] ^= 1                                   # CRC
-    put('gzip', sel(65535) + bytes(bad))
+    put('gzip', sel(32767) + bytes(bad))
     bad = bytearray(zeros)
     bad[-1] ^= 1                                   # ISIZE
-    put('gzip', sel(65535) + bytes(bad))
-    put('gzip', sel(65535) + zlib.compress(b'zlib, not gzip'))
-    put('gzip', sel(65535) + gz(b''))
+    put('gzip', sel(32767) + bytes(bad))
+    put('gzip', sel(32767) + zlib.compress(b'zlib, not gzip'))
+    put('gzip', sel(32767) + gz(b''))
 
 
 # ------------------------------------------------------------ gRPC frames

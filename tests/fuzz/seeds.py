@@ -57,6 +57,8 @@ def cbor(v):
     if isinstance(v, int):
         return head(0, v) if v >= 0 else head(1, -1 - v)
     if isinstance(v, float):
+        if v != v:
+            return b'\xf9\x7e\x00'
         for ai, fmt in ((25, '>e'), (26, '>f'), (27, '>d')):
             try:
                 b = struct.pack(fmt, v)

@@ -1033,27 +1033,51 @@ cf_line(struct cfparse *cp, char *s)
 		cf_global_kv(cp, key, value);
 }
 
-/* Reads lines; a line longer than CONFIG_LINE_MAX is an error. */
+/*
+ * Reads one line into buf (NUL-terminated, the newline kept) as fgets()
+ * would, but counts the bytes it reads, so a NUL byte cannot hide the
+ * length of a line.  *len is the line's length (above size - 1 when it
+ * did not fit: the rest is read and dropped), *nul whether it holds a NUL
+ * byte.  0, or -1 at the end of the file.
+ */
+static int
+cf_getline(FILE *f, char *buf, size_t size, size_t *len, int *nul)
+{
+	size_t	n = 0;
+	int	c = EOF;
+
+	*nul = 0;
+	while ((c = getc(f)) != EOF) {
+		if (n < size - 1)
+			buf[n] = (char)c;
+		n++;
+		if (c == '\0')
+			*nul = 1;
+		if (c == '\n')
+			break;
+	}
+	buf[n < size - 1 ? n : size - 1] = '\0';
+	*len = n;
+	return n == 0 && c == EOF ? -1 : 0;
+}
+
+/* Reads lines; a line longer than CONFIG_LINE_MAX or with NUL is an error. */
 static void
 cf_read(struct cfparse *cp, FILE *f)
 {
-	char	buf[CONFIG_LINE_MAX + 2];
+	char	buf[CONFIG_LINE_MAX + 1];
 	size_t	n;
-	int	c;
+	int	nul;
 
-	while (fgets(buf, sizeof(buf), f) != NULL) {
+	while (cf_getline(f, buf, sizeof(buf), &n, &nul) == 0) {
 		cp->line++;
-		n = strlen(buf);
-		if (n > CONFIG_LINE_MAX ||
-		    (n == sizeof(buf) - 1 && buf[n - 1] != '\n')) {
+		if (n > CONFIG_LINE_MAX)
 			cf_err(cp, "line too long (max %d bytes)",
 			    CONFIG_LINE_MAX);
-			if (buf[n - 1] != '\n')
-				while ((c = fgetc(f)) != EOF && c != '\n')
-					;
-			continue;
-		}
-		cf_line(cp, buf);
+		else if (nul)
+			cf_err(cp, "NUL byte in line");
+		else
+			cf_line(cp, buf);
 	}
 }
 

@@ -8,14 +8,15 @@
  *
  * No real I/O beyond reading: the harness runs in FUZZ_SANDBOX (run.sh
  * makes build/fuzz/sandbox with a roots file and a revocation list the
- * seeds name), refuses inputs naming task-token key files (which would be
- * created) and refuses to start if the default key directory exists; name
+ * seeds name), refuses inputs setting task_token_key_file (which would
+ * be created) and refuses to start if the default key directory exists; name
  * lookups are numeric only (getaddrinfo below), so no DNS query leaves;
  * OpenSSL's default CA store is redirected to the sandbox.
  *
  * Oracles: every error message about the text reads "fuzz.conf:LINE:
  * ..." with LINE within the text (or "fuzz.conf: ..." for the whole); the count of messages is the returned error count; a
  * config that loads has the defaults' invariants (listeners, audit log).
+ * FUZZ_VERBOSE=1 prints each error.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -57,6 +58,8 @@ getaddrinfo(const char *node, const char *service,
 	return real(node, service, &h, res);
 }
 
+static int verbose;	/* FUZZ_VERBOSE: print each error */
+
 struct sink {
 	int	n;
 	int	lines;
@@ -71,6 +74,8 @@ on_err(void *arg, const char *msg)
 	long line;
 
 	s->n++;
+	if (verbose)
+		fprintf(stderr, "config error: %s\n", msg);
 	if (strncmp(msg, "fuzz.conf:", 10) != 0)
 		return;		/* about a file the text names */
 	p = msg + 10;
@@ -107,6 +112,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    setenv("SSL_CERT_DIR", "fuzz-ca.d", 1) == -1)
 		abort();
 	log_init("fuzz_config", 0);
+	verbose = getenv("FUZZ_VERBOSE") != NULL;
 	return 0;
 }
 
@@ -118,7 +124,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct config *cf;
 	int nerr;
 
-	if (memmem(data, size, "task_token", 10) != NULL)
+	/* it would create the key file (previous keys are only read) */
+	if (memmem(data, size, "task_token_key_file", 19) != NULL)
 		return 0;
 	for (size_t i = 0; i < size; i++)
 		if (data[i] == '\n')

@@ -14,8 +14,9 @@
  * OpenSSL's default CA store is redirected to the sandbox.
  *
  * Oracles: every error message about the text reads "fuzz.conf:LINE:
- * ..." with LINE within the text (or "fuzz.conf: ..." for the whole); the count of messages is the returned error count; a
- * config that loads has the defaults' invariants (listeners, audit log).
+ * ..." with LINE within the text (or "fuzz.conf: ..." for the whole);
+ * the count of messages is the returned error count; a config that loads
+ * has the defaults' invariants (listeners, audit log).
  * FUZZ_VERBOSE=1 prints each error.
  */
 #include <sys/stat.h>

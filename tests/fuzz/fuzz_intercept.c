@@ -53,6 +53,15 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAXMSG	(1u << 20)
 
+#define WS(m)	temporal__api__workflowservice__v1__##m##__descriptor
+#define D_POLL_RESP	WS(poll_activity_task_queue_response)
+#define D_WFTC_REQ	WS(respond_workflow_task_completed_request)
+#define D_WFTC_RESP	WS(respond_workflow_task_completed_response)
+#define D_FAILED_REQ	WS(respond_activity_task_failed_request)
+#define D_COMPLETED_REQ	WS(respond_activity_task_completed_request)
+#define D_START_REQ	WS(start_workflow_execution_request)
+#define D_SWS_REQ	WS(signal_with_start_workflow_execution_request)
+
 static struct config *cfs[2];
 static int verbose;	/* FUZZ_VERBOSE: what was decided */
 
@@ -162,8 +171,7 @@ check_upcalls(const struct ic_upcall *u, size_t n)
 	check(n <= IC_UPCALL_MAX);
 	for (size_t i = 0; i < n; i++) {
 		ProtobufCMessage *pm = protobuf_c_message_unpack(
-		    &temporal__api__workflowservice__v1__respond_activity_task_failed_request__descriptor,
-		    NULL, u[i].len, u[i].body);
+		    &D_FAILED_REQ, NULL, u[i].len, u[i].body);
 
 		check(pm != NULL && u[i].what != NULL);
 		protobuf_c_message_free_unpacked(pm, NULL);
@@ -182,8 +190,7 @@ response(enum ic_kind kind, const struct gf_msg *m, const char *enc,
 		    "delivered\n", out.action, out.ndeny, out.nundelivered);
 	if (out.action == IC_RESP_REPLACE)
 		check_framed(out.framed, out.framed_len, enc, kind == IC_POLL ?
-		    &temporal__api__workflowservice__v1__poll_activity_task_queue_response__descriptor :
-		    &temporal__api__workflowservice__v1__respond_workflow_task_completed_response__descriptor);
+		    &D_POLL_RESP : &D_WFTC_RESP);
 	check_upcalls(out.deny, out.ndeny);
 	check_upcalls(out.undelivered, out.nundelivered);
 	ic_resp_out_free(&out);
@@ -241,8 +248,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		ic_wftc_request(&m, enc, MAXMSG, "fuzz", &ro, &ns);
-		request_out(&ro, enc,
-		    &temporal__api__workflowservice__v1__respond_workflow_task_completed_request__descriptor);
+		request_out(&ro, enc, &D_WFTC_REQ);
 		break;
 	case 3:
 		(void)ic_request_scope(IC_POLL, &m, enc, MAXMSG, &ns, &q);
@@ -254,20 +260,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 5:
 		ic_token_request(IC_TOKEN, TN_M_RESPOND_ACTIVITY_TASK_COMPLETED,
 		    &m, enc, MAXMSG, "fuzz", &ro);
-		request_out(&ro, enc,
-		    &temporal__api__workflowservice__v1__respond_activity_task_completed_request__descriptor);
+		request_out(&ro, enc, &D_COMPLETED_REQ);
 		break;
 	case 6:
 		ic_start_request(TN_M_START_WORKFLOW_EXECUTION, &m, enc,
 		    MAXMSG, "fuzz", &ro);
-		request_out(&ro, enc,
-		    &temporal__api__workflowservice__v1__start_workflow_execution_request__descriptor);
+		request_out(&ro, enc, &D_START_REQ);
 		break;
 	default:
 		ic_start_request(TN_M_SIGNAL_WITH_START_WORKFLOW_EXECUTION, &m,
 		    enc, MAXMSG, "fuzz", &ro);
-		request_out(&ro, enc,
-		    &temporal__api__workflowservice__v1__signal_with_start_workflow_execution_request__descriptor);
+		request_out(&ro, enc, &D_SWS_REQ);
 		break;
 	}
 	free(ns);

@@ -1,4 +1,6 @@
 #!/bin/sh
+# The s_* variables come from the stats files, read with ".".
+# shellcheck disable=SC2154
 # The long fuzzing run (make fuzz-long): every target for FUZZ_SECONDS
 # (default 1800) of wall time, FUZZ_JOBS (default 2) at a time, through
 # run.sh; then writes tests/fuzz/RESULTS.md with the machine, the clang
@@ -48,8 +50,8 @@ cc=$(${FZ_CC:-clang} --version | head -1)
 		    "${s_cov:-?} | ${s_ft:-?} | $s_corpus | $crash |"
 	done
 	echo
-	echo "CPU s is user + system time of the fuzzer process; below the" \
-	    "wall time when the targets share fewer cores than FUZZ_JOBS."
+	echo "CPU s is user + system time of the fuzzer process; it falls" \
+	    "below the wall time when FUZZ_JOBS exceeds the free cores."
 	echo "cov and ft are libFuzzer's final coverage counters (edges," \
 	    "features)."
 } >"$res"

@@ -1,4 +1,6 @@
 #!/bin/sh
+# The s_* variables come from the stats files, read with ".".
+# shellcheck disable=SC2154
 # Runs the libFuzzer targets built by tests/fuzz/fuzz.mk (make fuzz-bins).
 #
 #   run.sh fuzz TARGET...     seeds build/fuzz/corpus (seeds.py, gen_pb),
@@ -74,8 +76,8 @@ one() {
 		    sed 's/ft: //')"
 		echo "s_corpus=$(find "$corpus/$t" -type f | wc -l)"
 		echo "s_crashes=$(find "$art" -type f | wc -l)"
-		echo "s_artifacts='$(cd "$art" && ls | tr '\n' ' ' |
-		    sed 's/ $//')'"
+		echo "s_artifacts='$(find "$art" -type f -exec basename {} \; |
+		    sort | tr '\n' ' ' | sed 's/ $//')'"
 	} >"$st"
 	echo "fuzz: $t done (rc $rc, log $log)"
 }
@@ -138,6 +140,7 @@ regress() {
 			continue
 		fi
 		log=$out/logs/$t.regress.log
+		# shellcheck disable=SC2046 # names without blanks, one each
 		if "$out/fuzz_$t" -rss_limit_mb=2048 -timeout=30 \
 		    $(find "$dir" -type f | sort) >"$log" 2>&1; then
 			echo "fuzz-regress: $t: $n inputs ok"

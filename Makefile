@@ -7,6 +7,8 @@
 #   make bench          benchmarks, results in bench/RESULTS.md
 #   make bench-smoke    each benchmark once at tiny sizes (checks they run)
 #   make fuzz           libFuzzer targets for a short, bounded run
+#                       (FUZZ_SECONDS=60 each, FUZZ_JOBS=2 at a time)
+#   make fuzz-regress   replay tests/fuzz/regress/ (also part of make test)
 #   make install        PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -104,6 +106,8 @@ include daemon/daemon.mk
 -include proto/proto.mk
 -include tests/e2e/e2e.mk
 -include daemon/enforce.mk
+# libFuzzer targets (fuzz, fuzz-regress, fuzz-long): tests/fuzz/fuzz.mk
+-include tests/fuzz/fuzz.mk
 
 # ---------------------------------------------------------------- unit tests
 UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
@@ -201,10 +205,6 @@ bench: deps
 bench-smoke: deps
 	@$(MAKE) --no-print-directory $(BENCH_BIN) SANITIZE=0
 	@BENCH_SMOKE=1 sh bench/run.sh $(BENCH_BIN)
-
-# ---------------------------------------------------------------- fuzz
-fuzz: deps
-	@sh tests/fuzz/run.sh
 
 # ---------------------------------------------------------------- demo
 demo: deps

@@ -1033,27 +1033,51 @@ cf_line(struct cfparse *cp, char *s)
 		cf_global_kv(cp, key, value);
 }
 
-/* Reads lines; a line longer than CONFIG_LINE_MAX is an error. */
+/*
+ * Reads one line into buf (NUL-terminated, the newline kept) as fgets()
+ * would, but counts the bytes it reads, so a NUL byte cannot hide the
+ * length of a line.  *len is the line's length (above size - 1 when it
+ * did not fit: the rest is read and dropped), *nul whether it holds a NUL
+ * byte.  0, or -1 at the end of the file.
+ */
+static int
+cf_getline(FILE *f, char *buf, size_t size, size_t *len, int *nul)
+{
+	size_t	n = 0;
+	int	c = EOF;
+
+	*nul = 0;
+	while ((c = getc(f)) != EOF) {
+		if (n < size - 1)
+			buf[n] = (char)c;
+		n++;
+		if (c == '\0')
+			*nul = 1;
+		if (c == '\n')
+			break;
+	}
+	buf[n < size - 1 ? n : size - 1] = '\0';
+	*len = n;
+	return n == 0 && c == EOF ? -1 : 0;
+}
+
+/* Reads lines; a line longer than CONFIG_LINE_MAX or with NUL is an error. */
 static void
 cf_read(struct cfparse *cp, FILE *f)
 {
-	char	buf[CONFIG_LINE_MAX + 2];
+	char	buf[CONFIG_LINE_MAX + 1];
 	size_t	n;
-	int	c;
+	int	nul;
 
-	while (fgets(buf, sizeof(buf), f) != NULL) {
+	while (cf_getline(f, buf, sizeof(buf), &n, &nul) == 0) {
 		cp->line++;
-		n = strlen(buf);
-		if (n > CONFIG_LINE_MAX ||
-		    (n == sizeof(buf) - 1 && buf[n - 1] != '\n')) {
+		if (n > CONFIG_LINE_MAX)
 			cf_err(cp, "line too long (max %d bytes)",
 			    CONFIG_LINE_MAX);
-			if (buf[n - 1] != '\n')
-				while ((c = fgetc(f)) != EOF && c != '\n')
-					;
-			continue;
-		}
-		cf_line(cp, buf);
+		else if (nul)
+			cf_err(cp, "NUL byte in line");
+		else
+			cf_line(cp, buf);
 	}
 }
 
@@ -1353,12 +1377,36 @@ cf_finish(struct cfparse *cp)
 	cf->generation = ++cf_generation;
 }
 
+/* Parses f (NULL: no text) as path; the rest of config_load(). */
+static int
+cf_load(struct cfparse *cp, const char *path, FILE *f, int check_file,
+    struct config **out)
+{
+	if ((cp->cf = calloc(1, sizeof(*cp->cf))) == NULL)
+		fatal("calloc");
+	cf_defaults(cp->cf);
+	cp->cf->path = cf_strdup(path);
+	if (check_file && cf_check_file(cp, "config file", path, 0) == -1) {
+		/* reported without a line: it is about the whole file */
+	}
+	if (f != NULL)
+		cf_read(cp, f);
+	cf_finish(cp);
+	if (cp->errors > 0) {
+		config_unref(cp->cf);
+		return cp->errors;
+	}
+	*out = cp->cf;
+	return 0;
+}
+
 int
 config_load(const char *path, const struct config_errsink *sink,
     struct config **out)
 {
 	struct cfparse	 cp;
 	FILE		*f;
+	int		 rc;
 
 	*out = NULL;
 	memset(&cp, 0, sizeof(cp));
@@ -1368,22 +1416,32 @@ config_load(const char *path, const struct config_errsink *sink,
 		cf_err_at(&cp, path, 0, "%s", strerror(errno));
 		return cp.errors;
 	}
-	if ((cp.cf = calloc(1, sizeof(*cp.cf))) == NULL)
-		fatal("calloc");
-	cf_defaults(cp.cf);
-	cp.cf->path = cf_strdup(path);
-	if (cf_check_file(&cp, "config file", path, 0) == -1) {
-		/* reported without a line: it is about the whole file */
-	}
-	cf_read(&cp, f);
+	rc = cf_load(&cp, path, f, 1, out);
 	(void)fclose(f);
-	cf_finish(&cp);
-	if (cp.errors > 0) {
-		config_unref(cp.cf);
+	return rc;
+}
+
+int
+config_load_buffer(const char *name, const char *buf, size_t len,
+    const struct config_errsink *sink, struct config **out)
+{
+	struct cfparse	 cp;
+	FILE		*f = NULL;
+	int		 rc;
+
+	*out = NULL;
+	memset(&cp, 0, sizeof(cp));
+	cp.path = name;
+	cp.sink = sink;
+	if (len > 0 && (f = fmemopen((void *)(uintptr_t)buf, len, "r")) ==
+	    NULL) {
+		cf_err_at(&cp, name, 0, "%s", strerror(errno));
 		return cp.errors;
 	}
-	*out = cp.cf;
-	return 0;
+	rc = cf_load(&cp, name, f, 0, out);
+	if (f != NULL)
+		(void)fclose(f);
+	return rc;
 }
 
 struct config *

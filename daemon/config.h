@@ -150,6 +150,15 @@ struct config_errsink {
  */
 int		 config_load(const char *path, const struct config_errsink *sink,
 		    struct config **out);
+/*
+ * As config_load(), with the text from buf[0..len) instead of a file
+ * (errors read "NAME:LINE: message"; the permission check of the config
+ * file itself is skipped).  Files the text names are read and checked as
+ * by config_load().  For tests and fuzzing.
+ */
+int		 config_load_buffer(const char *name, const char *buf,
+		    size_t len, const struct config_errsink *sink,
+		    struct config **out);
 struct config	*config_ref(struct config *);
 void		 config_unref(struct config *);
 

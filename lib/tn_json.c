@@ -623,6 +623,7 @@ tn_json_parse(const uint8_t *buf, size_t len, const struct tn_json_limits *lim,
 		TN_JSON_DEFAULT_MAX_BYTES, TN_JSON_DEFAULT_MAX_DEPTH,
 		TN_JSON_PY_MAX_INT_DIGITS
 	};
+	static const uint8_t empty[1];
 	struct jp j;
 	size_t root;
 	int rc;
@@ -634,6 +635,8 @@ tn_json_parse(const uint8_t *buf, size_t len, const struct tn_json_limits *lim,
 		lim = &deflim;
 	if ((buf == NULL && len > 0) || lim->max_depth > JSON_MAX_DEPTH_CAP)
 		return tn_fail(err, TN_ERR_INVALID_ARG, "bad JSON arguments");
+	if (buf == NULL)	/* an empty text (protobuf-c's empty bytes) */
+		buf = empty;
 	if (len > lim->max_bytes)
 		return tn_fail(err, TN_ERR_MALFORMED, "JSON text of %zu bytes "
 		    "exceeds the limit of %zu", len, lim->max_bytes);

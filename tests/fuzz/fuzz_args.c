@@ -33,7 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint8_t id[TN_ID_LEN];
 
 	/* the whole input as one JSON text, too */
-	if (tn_json_parse(data, size, NULL, &jd, NULL) == TN_OK)
+	if (tn_json_parse(size > 0 ? data : NULL, size, NULL, &jd, NULL) ==
+	    TN_OK)
 		tn_json_doc_free(&jd);
 	if (size < 1)
 		return 0;
@@ -51,7 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size - i;
 		pl[k].encoding = (const uint8_t *)e;
 		pl[k].encoding_len = e ? strlen(e) : 0;
-		pl[k].data = data + i;
+		/* protobuf-c gives empty bytes as NULL */
+		pl[k].data = len > 0 ? data + i : NULL;
 		pl[k].data_len = len;
 		i += len;
 	}

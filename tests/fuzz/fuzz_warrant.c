@@ -2,7 +2,9 @@
  * fuzz_warrant.c: libFuzzer target for warrant and stack decoding, chain
  * verification and authorization.  Signatures make most mutations fail
  * early, so the target also feeds the bytes to the payload checks through
- * a re-signed envelope: the first byte picks the mode.
+ * a re-signed envelope: the first byte picks the mode.  The stack's own
+ * root issuer is trusted too, so the published vector chains verify in
+ * full and mutations of them reach the checks after the signatures.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,13 +43,18 @@ try_stack(const uint8_t *p, size_t n)
 	struct tn_cbor_doc d;
 	uint8_t sig[64] = { 0 };
 	struct tn_call call = { "read_file", 9, NULL, sig, NULL, 0 };
+	uint8_t roots[2][TN_KEY_LEN];
 
 	if (tn_stack_decode(p, n, &st, NULL) != TN_OK)
 		return;
+	/* ours, and the stack's own root: vector chains verify in full */
+	memcpy(roots[0], pk, TN_KEY_LEN);
+	memcpy(roots[1], st->n > 0 ? st->w[0]->issuer : pk, TN_KEY_LEN);
 	tn_verify_opts_init(&o);
-	o.roots = (const uint8_t (*)[TN_KEY_LEN])pk;
-	o.nroots = 1;
+	o.roots = (const uint8_t (*)[TN_KEY_LEN])roots;
+	o.nroots = 2;
 	o.now = 1704067300;
+	(void)tn_chain_verify(st, &o, NULL, NULL);
 	if (tn_cbor_decode(args, sizeof(args), NULL, &d, NULL) == TN_OK) {
 		call.args = &d.items[0];
 		(void)tn_authorize(st, &call, &o, NULL, NULL);

@@ -1,66 +1,165 @@
 #!/bin/sh
-# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
-# FUZZ_SECONDS (default 60), seeded from the published vectors.  Exits
-# non-zero if a target finds a crash, a leak or undefined behaviour.
+# The s_* variables come from the stats files, read with ".".
+# shellcheck disable=SC2154
+# Runs the libFuzzer targets built by tests/fuzz/fuzz.mk (make fuzz-bins).
+#
+#   run.sh fuzz TARGET...     seeds build/fuzz/corpus (seeds.py, gen_pb),
+#                             then fuzzes each target for FUZZ_SECONDS (60)
+#                             of wall time, FUZZ_JOBS (2) targets at a
+#                             time, and prints a summary table
+#   run.sh regress TARGET...  replays tests/fuzz/regress/<target>/* once
+#
+# Per target: log in build/fuzz/logs/<target>.log, crash/leak/timeout
+# inputs in build/fuzz/artifacts/<target>/, stats (for long.sh) in
+# build/fuzz/stats/<target>.  FUZZ_NICE (0) is the nice level of each
+# fuzzer.  Exits non-zero if any target found a crash, a leak, undefined
+# behaviour or a timeout, or failed to replay a regression input.
 set -eu
 
-secs=${FUZZ_SECONDS:-60}
-out=build/fuzz
-mkdir -p "$out"
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-libsrc=$(ls lib/*.c)
-libs=$(pkg-config --libs libsodium zlib libcrypto libpcre2-8 libidn2)
-
-# Seed corpora: every envelope, payload and stack in the vectors.
+out=$PWD/build/fuzz
 corpus=$out/corpus
-rm -rf "$corpus"
-mkdir -p "$corpus/warrant" "$corpus/cbor" "$corpus/codec" "$corpus/srl"
-python3 - "$corpus" <<'PY'
-import json, sys, os
-root = sys.argv[1]
-d = json.load(open('../shared/vectors/tenuo-spec-vectors.json'))
-n = 0
-for v in d['vectors']:
-    for w in v['warrants']:
-        for k, mode in (('envelope_hex', b'\x01'), ('payload_hex', b'\x00')):
-            if k in w:
-                b = bytes.fromhex(w[k])
-                open(os.path.join(root, 'warrant', '%d' % n), 'wb').write(mode + b)
-                open(os.path.join(root, 'cbor', '%d' % n), 'wb').write(b)
-                n += 1
-    for k, mode in (('srl', b'\x00'), ('approval', b'\x01')):
-        e = v.get(k) or {}
-        for f in ('signed_srl_hex', 'envelope_hex'):
-            if f in e:
-                open(os.path.join(root, 'srl', '%d' % n), 'wb').write(mode + bytes.fromhex(e[f]))
-                n += 1
-        if 'payload_hex' in e and k == 'approval':
-            open(os.path.join(root, 'srl', '%d' % n), 'wb').write(b'\x02' + bytes.fromhex(e['payload_hex']))
-            n += 1
-    st = v.get('stack') or {}
-    if 'hex' in st:
-        b = bytes.fromhex(st['hex'])
-        open(os.path.join(root, 'warrant', 's%d' % n), 'wb').write(b'\x01' + b)
-        n += 1
-PY
+regress=$PWD/tests/fuzz/regress
+export FUZZ_SANDBOX="$out/sandbox"
 
-status=0
-for t in tests/fuzz/fuzz_*.c; do
-	name=$(basename "$t" .c)
-	kind=${name#fuzz_}
-	# shellcheck disable=SC2086
-	clang $flags -Ilib -o "$out/$name" "$t" $libsrc $libs
-	mkdir -p "$corpus/$kind"
-	echo "fuzz: $name for ${secs}s"
-	if ! "$out/$name" -max_total_time="$secs" -max_len=70000 \
-	    -rss_limit_mb=2048 -print_final_stats=1 "$corpus/$kind" \
-	    > "$out/$name.log" 2>&1; then
-		echo "fuzz: $name FAILED (see $out/$name.log)"
-		tail -40 "$out/$name.log"
-		status=1
-	else
-		grep -E 'stat::number_of_executed_units|Done' "$out/$name.log" |
-		    tail -2
+usage() {
+	echo "usage: run.sh fuzz|regress TARGET..." >&2
+	exit 2
+}
+
+# The user + system CPU seconds of the children from `times` output.
+cpu_of() {
+	sed -n 2p "$1" | awk '{
+		t = 0
+		for (i = 1; i <= 2; i++) {
+			split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2]
+		}
+		printf "%.1f", t }'
+}
+
+# One target, fuzzing; writes its stats file.
+one() {
+	t=$1
+	secs=${FUZZ_SECONDS:-60}
+	bin=$out/fuzz_$t
+	log=$out/logs/$t.log
+	art=$out/artifacts/$t
+	st=$out/stats/$t
+	rm -rf "$art"
+	mkdir -p "$corpus/$t" "$art" "$out/logs" "$out/stats"
+	set -- "$corpus/$t"
+	if [ -d "$regress/$t" ]; then
+		set -- "$@" "$regress/$t"
 	fi
-done
-exit $status
+	start=$(date +%s)
+	(
+		set +e
+		nice -n "${FUZZ_NICE:-0}" "$bin" -max_total_time="$secs" \
+		    -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+		    -artifact_prefix="$art/" "$@" >"$log" 2>&1
+		echo $? >"$st.rc"
+		times >"$st.times"
+	)
+	end=$(date +%s)
+	rc=$(cat "$st.rc")
+	{
+		echo "s_target=$t"
+		echo "s_rc=$rc"
+		echo "s_wall=$((end - start))"
+		echo "s_cpu=$(cpu_of "$st.times")"
+		echo "s_execs=$(sed -n 's/^stat::number_of_executed_units: *//p' \
+		    "$log" | tail -1)"
+		echo "s_execps=$(sed -n 's/^stat::average_exec_per_sec: *//p' \
+		    "$log" | tail -1)"
+		echo "s_cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 |
+		    sed 's/cov: //')"
+		echo "s_ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 |
+		    sed 's/ft: //')"
+		echo "s_corpus=$(find "$corpus/$t" -type f | wc -l)"
+		echo "s_crashes=$(find "$art" -type f | wc -l)"
+		echo "s_artifacts='$(find "$art" -type f -exec basename {} \; |
+		    sort | tr '\n' ' ' | sed 's/ $//')'"
+	} >"$st"
+	echo "fuzz: $t done (rc $rc, log $log)"
+}
+
+# The summary table of the stats files of the given targets.
+summary() {
+	printf '%-12s %6s %6s %12s %8s %6s %7s %7s %s\n' target wall cpu \
+	    execs exec/s cov ft corpus crashes
+	for t in "$@"; do
+		# shellcheck disable=SC1090
+		. "$out/stats/$t"
+		printf '%-12s %6s %6s %12s %8s %6s %7s %7s %s\n' "$t" \
+		    "$s_wall" "$s_cpu" "${s_execs:-?}" "${s_execps:-?}" \
+		    "${s_cov:-?}" "${s_ft:-?}" "$s_corpus" \
+		    "$s_crashes${s_artifacts:+ ($s_artifacts)}"
+	done
+}
+
+seed() {
+	rm -rf "$corpus"
+	python3 tests/fuzz/seeds.py "$corpus" "$FUZZ_SANDBOX"
+	mkdir -p "$corpus/intercept"
+	"$out/gen_pb" "$corpus/intercept"
+}
+
+fuzz() {
+	jobs=${FUZZ_JOBS:-2}
+	for t in "$@"; do
+		[ -x "$out/fuzz_$t" ] || { echo "fuzz: no $out/fuzz_$t" >&2; exit 1; }
+	done
+	seed
+	echo "fuzz: $# targets, ${FUZZ_SECONDS:-60}s each, $jobs at a time"
+	printf '%s\n' "$@" | xargs -P "$jobs" -I{} sh "$0" one {}
+	echo
+	summary "$@"
+	status=0
+	for t in "$@"; do
+		# shellcheck disable=SC1090
+		. "$out/stats/$t"
+		if [ "$s_rc" != 0 ] || [ "$s_crashes" != 0 ]; then
+			echo
+			echo "fuzz: $t FAILED (rc $s_rc; $out/logs/$t.log):"
+			grep -E -A12 '^==[0-9]+==ERROR|runtime error|deadly signal|Test unit written' \
+			    "$out/logs/$t.log" | head -40
+			status=1
+		fi
+	done
+	return $status
+}
+
+# Replays each regression input once; no fuzzing.
+regress() {
+	status=0
+	mkdir -p "$FUZZ_SANDBOX" "$out/logs"
+	for t in "$@"; do
+		dir=$regress/$t
+		n=$(find "$dir" -type f 2>/dev/null | wc -l)
+		if [ "$n" -eq 0 ]; then
+			echo "fuzz-regress: $t: no inputs in tests/fuzz/regress/$t"
+			continue
+		fi
+		log=$out/logs/$t.regress.log
+		# shellcheck disable=SC2046 # names without blanks, one each
+		if "$out/fuzz_$t" -rss_limit_mb=2048 -timeout=30 \
+		    $(find "$dir" -type f | sort) >"$log" 2>&1; then
+			echo "fuzz-regress: $t: $n inputs ok"
+		else
+			echo "fuzz-regress: $t: FAILED (see $log)"
+			grep -E -B2 -A12 '^==[0-9]+==ERROR|runtime error|deadly signal' \
+			    "$log" | head -40
+			status=1
+		fi
+	done
+	return $status
+}
+
+[ $# -ge 1 ] || usage
+mode=$1
+shift
+case $mode in
+fuzz)	[ $# -ge 1 ] || usage; fuzz "$@" ;;
+regress) [ $# -ge 1 ] || usage; regress "$@" ;;
+one)	one "$1" ;;
+*)	usage ;;
+esac

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include <nghttp2/nghttp2.h>
+#include <valgrind/valgrind.h>	/* RUNNING_ON_VALGRIND: the free lists step aside */
 
 #include "tn_temporal_methods.h"
 
@@ -295,9 +296,18 @@ static void	px_u_response(struct px_stream *, int);
  * block carries its class and requested size just before the pointer
  * handed out (16 bytes, so the alignment stays malloc's).  One loop,
  * one thread: no locking.  Under AddressSanitizer the default allocator
- * is kept, so that it still sees every block.
+ * is kept, and under valgrind every block goes back to malloc, so that
+ * both still see every use after free.
  */
-#if !defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PX_ASAN	1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define PX_ASAN	1
+#endif
+#if !defined(PX_ASAN)
 #define PX_POOL_STEP	32
 #define PX_POOL_NCLASS	32
 #define PX_POOL_MAX	(PX_POOL_STEP * PX_POOL_NCLASS)
@@ -325,7 +335,7 @@ px_mem_malloc(size_t size, void *ud)
 			return NULL;
 		c = 0;
 	} else if ((b = px_pool[c - 1]) != NULL) {
-		memcpy(&px_pool[c - 1], b + 1, sizeof(b));
+		memcpy(&px_pool[c - 1], b + 1, sizeof(struct px_blk *));
 		px_pool_n[c - 1]--;
 	} else if ((b = malloc(sizeof(*b) + c * PX_POOL_STEP)) == NULL)
 		return NULL;
@@ -343,11 +353,12 @@ px_mem_free(void *ptr, void *ud)
 	if (ptr == NULL)
 		return;
 	b = (struct px_blk *)ptr - 1;
-	if (b->cls == 0 || px_pool_n[b->cls - 1] == PX_POOL_KEEP) {
+	if (b->cls == 0 || px_pool_n[b->cls - 1] == PX_POOL_KEEP ||
+	    RUNNING_ON_VALGRIND) {
 		free(b);
 		return;
 	}
-	memcpy(b + 1, &px_pool[b->cls - 1], sizeof(b));
+	memcpy(b + 1, &px_pool[b->cls - 1], sizeof(struct px_blk *));
 	px_pool[b->cls - 1] = b;
 	px_pool_n[b->cls - 1]++;
 }

@@ -88,7 +88,7 @@ static void
 run_free(struct run *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		free(r->msg[i].data);
+		gf_msg_free(&r->msg[i]);
 }
 
 static void
@@ -113,7 +113,7 @@ plain(const struct gf_msg *m, const char *enc, size_t max)
 		    sizeof(why)) == 0);
 		check(n2 == n && (n == 0 || memcmp(p, p2, n) == 0));
 		free(p2);
-		free(back.data);
+		gf_msg_free(&back);
 		gf_reader_free(&rd);
 		free(f);
 	}

@@ -161,7 +161,7 @@ check_framed(const uint8_t *framed, size_t n, const char *enc,
 	check(pm != NULL);
 	protobuf_c_message_free_unpacked(pm, NULL);
 	free(p);
-	free(m.data);
+	gf_msg_free(&m);
 	gf_reader_free(&rd);
 }
 
@@ -179,7 +179,7 @@ check_upcalls(const struct ic_upcall *u, size_t n)
 }
 
 static void
-response(enum ic_kind kind, const struct gf_msg *m, const char *enc,
+response(enum ic_kind kind, struct gf_msg *m, const char *enc,
     const char *tq)
 {
 	struct ic_resp_out out;
@@ -214,7 +214,7 @@ request_out(struct ic_req_out *out, const char *enc,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gf_msg m = { NULL, 0, 0 };
+	struct gf_msg m = { NULL, 0, 0, NULL };
 	struct ic_req_out ro;
 	const char *enc = NULL, *tq;
 	char *ns = NULL, *q = NULL;
@@ -231,9 +231,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		m.compressed = 1;
 		enc = "gzip";
-	} else {
-		if ((m.data = malloc(size ? size : 1)) == NULL)
+	} else if (size > 0) {
+		/* framed in its block like gf_reader_feed()'s, so the
+		 * in-place edits run as they do in the proxy */
+		if ((m.base = malloc(GF_PREFIX_LEN + size)) == NULL)
 			return 0;
+		gf_prefix_encode(m.base, 0, (uint32_t)size);
+		m.data = m.base + GF_PREFIX_LEN;
 		memcpy(m.data, data, size);
 		m.len = size;
 	}
@@ -275,6 +279,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(ns);
 	free(q);
-	free(m.data);
+	gf_msg_free(&m);
 	return 0;
 }

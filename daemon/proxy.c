@@ -518,6 +518,9 @@ px_hop_by_hop(const uint8_t *name, size_t len)
 	};
 	size_t	i;
 
+	/* Most fields have none of these lengths (7, 10, 14, 16, 17). */
+	if (len > 17 || !((1u << len) & 0x34480u))
+		return 0;
 	for (i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
 		if (hop[i].len == len && memcmp(hop[i].s, name, len) == 0)
 			return 1;

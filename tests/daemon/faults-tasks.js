@@ -17,27 +17,12 @@
 // and exits 1 if anything failed, 2 if it cannot run here (SKIP line).
 // Every wait is bounded; a watchdog ends the run after 120 s.
 
-const path = require('node:path');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
 const { spawn } = require('node:child_process');
-const { createRequire } = require('node:module');
+const S = require('../lib/temporal-stub');
 
-const E2E = path.resolve(__dirname, '..', 'e2e');
-const ereq = createRequire(path.join(E2E, 'package.json'));
-let grpc;
-let H;
-let F;
-try {
-  grpc = ereq('@grpc/grpc-js');
-  H = require(path.join(E2E, 'lib', 'enforce-harness'));
-  F = require(path.join(E2E, 'lib', 'frontend'));
-} catch (e) {
-  console.log(`SKIP - the e2e node modules cannot load (run make e2e-deps): ${String(e.message).split('\n')[0]}`);
-  process.exit(2);
-}
-
-const ROOT = '3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29';
+const { grpc, H, F } = S.load('SKIP - ');
 const DRAIN_S = 2;
 
 let npass = 0;
@@ -94,16 +79,11 @@ function mkTask(activityId) {
       args: [{ path: '/data/x' }] }) };
 }
 
-function pollReq(queue) {
-  return { namespace: 'default', task_queue: { name: queue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-    identity: `faults-${process.pid}@127.0.0.1` };
-}
-
 // One long poll on c; { err, resp } (deadline ms).
 function poll(c, queue, ms) {
   return new Promise((resolve) => {
-    c.PollActivityTaskQueue(pollReq(queue), new grpc.Metadata(),
-      { deadline: Date.now() + ms }, (err, resp) => resolve({ err, resp }));
+    c.PollActivityTaskQueue(S.pollReq(queue, `faults-${process.pid}@127.0.0.1`),
+      new grpc.Metadata(), { deadline: Date.now() + ms }, (err, resp) => resolve({ err, resp }));
   });
 }
 
@@ -118,20 +98,6 @@ async function metrics(sc) {
 function metric(text, name) {
   const m = text.match(new RegExp(`^tenuo_sidecar_${name} (\\d+)$`, 'm'));
   return m ? Number(m[1]) : NaN;
-}
-
-function sidecarLines(extra = []) {
-  return (s) => [
-    `trusted_root = ${ROOT}`,
-    'enforcement = enforce',
-    'require_warrant = off',
-    `task_token_key_file = ${s.tokenKey}`,
-    `orphan_drain_timeout = ${DRAIN_S}s`,
-    ...extra,
-    '[policy strict]',
-    'task_queue = strict-*',
-    'require_warrant = on',
-  ];
 }
 
 // Each task the frontend handed out must be delivered (audited so, and
@@ -189,7 +155,7 @@ async function waitUntil(pred, ms) {
 async function workerKill() {
   const fe = new StallFrontend();
   await fe.start();
-  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, lines: sidecarLines() });
+  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, lines: S.enforceLines(`${DRAIN_S}s`) });
   await sc.start();
   const seen = new Set();
   try {
@@ -297,7 +263,7 @@ async function workerKill() {
 async function auditFull() {
   const fe = new StallFrontend();
   await fe.start();
-  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, lines: sidecarLines() });
+  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, lines: S.enforceLines(`${DRAIN_S}s`) });
   // The audit log is /dev/full: every write fails with ENOSPC.
   fs.symlinkSync('/dev/full', sc.auditLog);
   await sc.start();

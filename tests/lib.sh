@@ -26,6 +26,15 @@ tn_cleanup() {
 	rm -rf "$T"
 }
 
+# tn_bins VAR...: each VAR must be set (else the script exits, naming it);
+# its path is made absolute.
+tn_bins() {
+	for _v in "$@"; do
+		eval ": \"\${$_v:?}\""
+		eval "$_v=\$(realpath \"\$$_v\")"
+	done
+}
+
 # freeport: prints a TCP port on 127.0.0.1 that was free a moment ago.
 freeport() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

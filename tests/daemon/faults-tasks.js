@@ -152,6 +152,23 @@ async function waitUntil(pred, ms) {
   return null;
 }
 
+// A worker polling queue is SIGKILLed while its task is on its way (the
+// poll's response HEADERS sent, the message not yet); then the stalled
+// poll is answered with a new task for activityId, which is returned.
+async function killInFlight(fe, sc, queue, what, activityId) {
+  fe.stallQueues.add(queue);
+  const n = fe.stalls.length;
+  const w = spawnWorker(sc.address, queue);
+  await fe.waitFor(() => fe.stalls.length > n, 10000, what);
+  await H.sleep(400);
+  w.proc.kill('SIGKILL');
+  await w.exited;
+  await H.sleep(400);
+  const t = mkTask(activityId);
+  fe.stalls[fe.stalls.length - 1].answer(t.task);
+  return t;
+}
+
 async function workerKill() {
   const fe = new StallFrontend();
   await fe.start();
@@ -182,16 +199,7 @@ async function workerKill() {
 
     // (b) killed while the task is on its way (response HEADERS sent,
     // message not yet): failed upstream as retryable, once.
-    fe.stallQueues.add('wk-inflight');
-    const n0 = fe.stalls.length;
-    const w2 = spawnWorker(sc.address, 'wk-inflight');
-    await fe.waitFor(() => fe.stalls.length > n0, 10000, 'the stalled poll');
-    await H.sleep(400);
-    w2.proc.kill('SIGKILL');
-    await w2.exited;
-    await H.sleep(400);
-    const b = mkTask('wk-inflight-1');
-    fe.stalls[fe.stalls.length - 1].answer(b.task);
+    const b = await killInFlight(fe, sc, 'wk-inflight', 'the stalled poll', 'wk-inflight-1');
     const call = await waitUntil(() => H.terminalCalls(fe, b.token)[0], 10000);
     const afi = call && call.request.failure && call.request.failure.application_failure_info || {};
     check('worker killed while an allowed task was on its way: failed upstream as retryable',
@@ -203,16 +211,7 @@ async function workerKill() {
     check('... and audited task_undelivered', !!und, sc.auditText().slice(-800));
 
     // (c) the same for a denied task: the denial still reaches the frontend.
-    fe.stallQueues.add('strict-wk');
-    const n1 = fe.stalls.length;
-    const w3 = spawnWorker(sc.address, 'strict-wk');
-    await fe.waitFor(() => fe.stalls.length > n1, 10000, 'the stalled strict poll');
-    await H.sleep(400);
-    w3.proc.kill('SIGKILL');
-    await w3.exited;
-    await H.sleep(400);
-    const c3 = mkTask('wk-denied-1');
-    fe.stalls[fe.stalls.length - 1].answer(c3.task);
+    const c3 = await killInFlight(fe, sc, 'strict-wk', 'the stalled strict poll', 'wk-denied-1');
     const dcall = await waitUntil(() => H.terminalCalls(fe, c3.token)[0], 10000);
     const dafi = dcall && dcall.request.failure &&
       dcall.request.failure.application_failure_info || {};

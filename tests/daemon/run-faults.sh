@@ -20,16 +20,13 @@
 # (a command the sidecar runs under, e.g. valgrind); NODE (default node).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${CLIENT:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-CLIENT=$(realpath "$CLIENT")
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND CLIENT
 SRC=$(cd "$(dirname "$0")" && pwd)
 NODE=${NODE:-node}
 WRAP=${SIDECAR_WRAP:-}
 CASES=${FAULTS_CASES:-1 2 3 4 5 6 7}
-# shellcheck source=tests/lib.sh
-. "$(dirname "$0")/../lib.sh"
 tn_init faults
 n=0
 pass=0

@@ -21,13 +21,9 @@
 # HOSTILE_ONLY (a kind name: run only that one).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${RAW:?}" "${HOSTILE:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-RAW=$(realpath "$RAW")
-HOSTILE=$(realpath "$HOSTILE")
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND RAW HOSTILE
 tn_init hostile
 pass=0
 fail=0

@@ -10,12 +10,9 @@
 # Env: SIDECAR BACKEND RAW (paths to the binaries).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${RAW:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-RAW=$(realpath "$RAW")
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND RAW
 tn_init route
 pass=0
 fail=0

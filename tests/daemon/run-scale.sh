@@ -10,12 +10,9 @@
 # roughly triple what each stream costs).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${CLIENT:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-CLIENT=$(realpath "$CLIENT")
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND CLIENT
 tn_init scale
 pass=0
 fail=0

@@ -9,13 +9,10 @@
 # Env: SIDECAR BACKEND CLIENT (paths to the binaries).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${CLIENT:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-CLIENT=$(realpath "$CLIENT")
-SRC=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND CLIENT
+SRC=$(cd "$(dirname "$0")" && pwd)
 tn_init tls
 pass=0
 fail=0

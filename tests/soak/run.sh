@@ -25,16 +25,15 @@
 # default this folder), NODE (node).
 set -u
 
-: "${SIDECAR:?}"
-SIDECAR=$(realpath "$SIDECAR")
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR
 SRC=$(cd "$(dirname "$0")" && pwd)
 SECS=${SOAK_SECONDS:-1800}
 EVERY=${SOAK_SAMPLE:-10}
 SLOPE=${SOAK_SLOPE_KB:-64}
 OUT=${SOAK_OUT:-$SRC}
 NODE=${NODE:-node}
-# shellcheck source=tests/lib.sh
-. "$(dirname "$0")/../lib.sh"
 tn_init soak
 LDPID=""
 

@@ -59,7 +59,7 @@ sh bench/authz/build.sh >&2
 	echo "## Method"
 	echo
 	echo "Each benchmark runs every operation in rounds and reports the"
-	echo "median round (7 rounds unless stated; 5 for the network"
+	echo "median round (7 rounds unless stated; 9 for the network"
 	echo "benchmarks).  Ratios are computed from numbers taken in the same"
 	echo "process or the same round, so they survive the noise of a shared"
 	echo "machine; absolute times drift from run to run.  Targets are"

@@ -518,6 +518,9 @@ px_hop_by_hop(const uint8_t *name, size_t len)
 	};
 	size_t	i;
 
+	/* Most fields have none of these lengths (7, 10, 14, 16, 17). */
+	if (len > 17 || !((1u << len) & 0x34480u))
+		return 0;
 	for (i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
 		if (hop[i].len == len && memcmp(hop[i].s, name, len) == 0)
 			return 1;
@@ -606,6 +609,25 @@ px_note_status(struct px_stream *s, const struct px_hdrs *h)
 
 /* ------------------------------------------------------------- streams */
 
+/*
+ * The stream of the header block being received, so that a block costs
+ * one stream lookup instead of one per field.  Cleared when a block
+ * begins (nghttp2 calls on_begin_headers before the fields of every
+ * block, on both sessions) and when its stream is freed.
+ */
+static struct {
+	nghttp2_session		*sess;
+	int32_t			 id;
+	struct px_stream	*s;
+} px_hcache;
+
+static void
+px_hcache_clear(void)
+{
+	px_hcache.sess = NULL;
+	px_hcache.s = NULL;
+}
+
 static struct px_stream *
 px_stream_new(struct px_pair *p, int32_t down_id)
 {
@@ -631,6 +653,8 @@ px_stream_free(struct px_stream *s)
 {
 	struct px_pair	*p = s->pair;
 
+	if (px_hcache.s == s)
+		px_hcache_clear();
 	if (s->origin != NULL)
 		px_origin_done(s->origin, s);
 	if (s->path != NULL)
@@ -1782,6 +1806,7 @@ px_d_begin_headers(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
 	struct px_pair		*p = ud;
 	struct px_stream	*s;
 
+	px_hcache_clear();
 	if (f->hd.type != NGHTTP2_HEADERS ||
 	    f->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
@@ -1803,7 +1828,14 @@ px_header(nghttp2_session *sess, const nghttp2_frame *f,
 	struct px_hdrs		*h;
 	nghttp2_vec		 n, v;
 
-	s = nghttp2_session_get_stream_user_data(sess, f->hd.stream_id);
+	if (px_hcache.sess == sess && px_hcache.id == f->hd.stream_id)
+		s = px_hcache.s;
+	else if ((s = nghttp2_session_get_stream_user_data(sess,
+	    f->hd.stream_id)) != NULL) {
+		px_hcache.sess = sess;
+		px_hcache.id = f->hd.stream_id;
+		px_hcache.s = s;
+	}
 	if (s == NULL || f->hd.type != NGHTTP2_HEADERS)
 		return 0;
 	if (down)
@@ -2046,6 +2078,16 @@ px_d_stream_close(nghttp2_session *sess, int32_t id, uint32_t code,
 /* ------------------------------------------------ upstream callbacks */
 
 static int
+px_u_begin_headers(nghttp2_session *sess, const nghttp2_frame *f, void *ud)
+{
+	(void)sess;
+	(void)f;
+	(void)ud;
+	px_hcache_clear();
+	return 0;
+}
+
+static int
 px_u_header(nghttp2_session *sess, const nghttp2_frame *f,
     nghttp2_rcbuf *name, nghttp2_rcbuf *value, uint8_t flags, void *ud)
 {
@@ -2237,6 +2279,8 @@ px_callbacks(int server)
 		nghttp2_session_callbacks_set_on_stream_close_callback(cb,
 		    px_d_stream_close);
 	} else {
+		nghttp2_session_callbacks_set_on_begin_headers_callback(cb,
+		    px_u_begin_headers);
 		nghttp2_session_callbacks_set_on_header_callback2(cb,
 		    px_u_header);
 		nghttp2_session_callbacks_set_on_frame_recv_callback(cb,

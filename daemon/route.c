@@ -39,7 +39,11 @@ static const struct rt_str rt_inspected[] = {
 };
 
 /* Fields a gRPC request carries at most once (at most 32 of them). */
-static const struct rt_str rt_single[] = {
+enum {
+	RT_SG_CT, RT_SG_TE, RT_SG_ENC, RT_SG_TIMEOUT, RT_SG_AENC, RT_SG_MTYPE,
+	RT_SG_UA, RT_SG_HOST, RT_SG_CLEN, RT_SG_AUTH, RT_SG_NS, RT_SG_N
+};
+static const struct rt_str rt_single[RT_SG_N] = {
 	RT_S("content-type"), RT_S("te"), RT_S("grpc-encoding"),
 	RT_S("grpc-timeout"), RT_S("grpc-accept-encoding"),
 	RT_S("grpc-message-type"), RT_S("user-agent"), RT_S("host"),
@@ -240,36 +244,53 @@ rt_pseudo_idx(const nghttp2_nv *nv)
 	return -1;
 }
 
-/* Index in rt_single, or -1. */
+/*
+ * Index in rt_single, or -1: candidates by length first (this runs on
+ * every request field; no single-value name starts with ':').
+ */
 static int
 rt_single_idx(const nghttp2_nv *nv)
 {
-	size_t	k;
+	int	k, k2 = -1;
 
-	for (k = 0; k < RT_N(rt_single); k++)
-		if (rt_eqs(nv->name, nv->namelen, &rt_single[k]))
-			return (int)k;
+	switch (nv->namelen) {
+	case 2:		k = RT_SG_TE; break;
+	case 4:		k = RT_SG_HOST; break;
+	case 10:	k = RT_SG_UA; break;
+	case 12:	k = RT_SG_CT; k2 = RT_SG_TIMEOUT; break;
+	case 13:	k = RT_SG_ENC; k2 = RT_SG_AUTH; break;
+	case 14:	k = RT_SG_CLEN; break;
+	case 17:	k = RT_SG_MTYPE; break;
+	case 18:	k = RT_SG_NS; break;
+	case 20:	k = RT_SG_AENC; break;
+	default:	return -1;
+	}
+	if (rt_eqs(nv->name, nv->namelen, &rt_single[k]))
+		return k;
+	if (k2 >= 0 && rt_eqs(nv->name, nv->namelen, &rt_single[k2]))
+		return k2;
 	return -1;
 }
 
 /*
  * The first index whose single-value field appears again later, or n:
- * one pass, remembering where each such field was first seen.
+ * one pass, remembering where each such field was first seen (first[k]
+ * is n for a field not seen).
  */
 static size_t
-rt_first_dup(const nghttp2_nv *nv, size_t n)
+rt_first_dup(const nghttp2_nv *nv, size_t n, size_t first[RT_SG_N])
 {
-	size_t		first[RT_N(rt_single)], i, dup = n;
-	uint32_t	seen = 0;
+	size_t		i, dup = n;
 	int		k;
 
+	for (k = 0; k < RT_SG_N; k++)
+		first[k] = n;
 	for (i = 0; i < n; i++) {
 		if ((k = rt_single_idx(&nv[i])) < 0)
 			continue;
-		if (!(seen & (1u << k))) {
-			seen |= 1u << k;
+		if (first[k] == n)
 			first[k] = i;
-		} else if (first[k] < dup)
+		else if (first[k] < dup)
 			dup = first[k];
 	}
 	return dup;
@@ -311,24 +332,26 @@ rt_pseudos(const nghttp2_nv *nv, size_t n, const nghttp2_nv **seen,
 	return ROUTE_PASS;
 }
 
-/* Regular fields: no duplicate single-value field, te, content-type. */
+/*
+ * Regular fields: no duplicate single-value field, te, content-type.
+ * In field order, the first of "a field seen again later" and "te not
+ * trailers" decides; te and content-type are single-value fields, so
+ * without a duplicate each is at first[] (or absent).
+ */
 static enum route_verdict
 rt_regular(const nghttp2_nv *nv, size_t n, char *why, size_t whylen)
 {
-	const nghttp2_nv	*ct = NULL;
-	size_t			 i, dup = rt_first_dup(nv, n);
+	const nghttp2_nv	*ct;
+	size_t			 first[RT_SG_N], dup, te;
 
-	for (i = 0; i < n; i++) {
-		if (i == dup)
-			return rt_no(ROUTE_INVALID, why, whylen, "duplicate "
-			    "%.*s", (int)nv[i].namelen, nv[i].name);
-		if (rt_eq(nv[i].name, nv[i].namelen, "te") &&
-		    !rt_eq(nv[i].value, nv[i].valuelen, "trailers"))
-			return rt_no(ROUTE_INVALID, why, whylen, "te not "
-			    "trailers");
-		if (rt_eq(nv[i].name, nv[i].namelen, "content-type"))
-			ct = &nv[i];
-	}
+	dup = rt_first_dup(nv, n, first);
+	te = first[RT_SG_TE];
+	if (te < dup && !rt_eq(nv[te].value, nv[te].valuelen, "trailers"))
+		return rt_no(ROUTE_INVALID, why, whylen, "te not trailers");
+	if (dup < n)
+		return rt_no(ROUTE_INVALID, why, whylen, "duplicate %.*s",
+		    (int)nv[dup].namelen, nv[dup].name);
+	ct = first[RT_SG_CT] < n ? &nv[first[RT_SG_CT]] : NULL;
 	if (ct == NULL || (!rt_eq(ct->value, ct->valuelen,
 	    "application/grpc") && !rt_eq(ct->value, ct->valuelen,
 	    "application/grpc+proto")))
@@ -355,8 +378,9 @@ route_request(const nghttp2_nv *nv, size_t n,
 int
 route_is_tenuo_md(const uint8_t *name, size_t len)
 {
-	return len >= 8 && strncasecmp((const char *)name, "x-tenuo-", 8) ==
-	    0;
+	/* The first byte first: this runs on every request field. */
+	return len >= 8 && (name[0] | 0x20) == 'x' &&
+	    strncasecmp((const char *)name, "x-tenuo-", 8) == 0;
 }
 
 void

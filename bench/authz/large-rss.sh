@@ -17,42 +17,19 @@ N=${2:-6}
 BACKEND=$B/tests/daemon/h2backend
 H2SERVE=$B/bench/net/bench_h2serve
 BENCH_AUTHZ=$B/bench/authz/bench_authz
-T=$(mktemp -d /tmp/tenuo-large.XXXXXX)
-PIDS=""
-
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../../tests/lib.sh"
+tn_init large
+WAIT_TENTHS=100
 
 die() { echo "large-rss: $*" >&2; exit 1; }
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_for() {
-	i=0
-	while [ "$i" -lt 100 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-hwm() { awk '$1 == "VmHWM:" { print $2 }' /proc/"$1"/status; }
+hwm() { proc_kb "$1" VmHWM; }
 
 # start_be NAME CMD...: sets PORT_NAME
 start_be() {
 	name=$1
 	shift
-	"$@" > "$T/$name.out" 2>&1 < /dev/null &
-	PIDS="$PIDS $!"
-	wait_for "$T/$name.out" "^PORT " || die "$1 did not start"
-	eval "PORT_$name=$(awk '/^PORT/ { print $2 }' "$T/$name.out")"
+	start_named "$name" "$T/$name.out" "$@" || die "$1 did not start"
 }
 
 # sidecar NAME UPSTREAM_PORT EXTRA_CONF: sets SP_NAME, PID_NAME
@@ -60,12 +37,7 @@ sidecar() {
 	sp=$(freeport)
 	mkdir -p "$T/$1"
 	{
-		echo "listen = 127.0.0.1:$sp"
-		echo "upstream = 127.0.0.1:$2"
-		echo "allow_service = test.Echo"
-		echo "audit_log = $T/$1/audit.log"
-		echo "task_token_key_file = $T/$1/token.key"
-		echo "shutdown_grace = 1s"
+		sc_conf "$T/$1" "$sp" "$2"
 		echo "max_message_bytes = 16777216"
 		printf '%b' "$3"
 	} > "$T/$1/sc.conf"

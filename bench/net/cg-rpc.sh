@@ -16,42 +16,19 @@ set -u
 N=${1:-2000}
 [ $# -gt 0 ] && shift
 SHAPES=${*:-1x1 1x10 10x10}
-T=$(mktemp -d /tmp/tenuo-cg.XXXXXX)
-PIDS=""
-
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../../tests/lib.sh"
+tn_init cg
+WAIT_TENTHS=100
 
 die() { echo "cg-rpc: $*" >&2; exit 1; }
-
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_for() {
-	i=0
-	while [ "$i" -lt "$3" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 command -v valgrind > /dev/null || die "valgrind missing: skipped"
 python3 -c "import sys; sys.stdout.buffer.write(b'\0\0\0\0\xcd' + b'a' * 205)" \
     > "$T/body"
-"$BACKEND" -p 0 > "$T/be.out" 2>&1 &
-PIDS="$PIDS $!"
-wait_for "$T/be.out" "^PORT " 100 || die "backend did not start"
-BP=$(awk '/^PORT/ { print $2 }' "$T/be.out")
+start_named be "$T/be.out" "$BACKEND" -p 0 ||
+    die "backend did not start"
+BP=$PORT_be
 
 # run SHAPE N: prints the sidecar's total instructions
 run() {
@@ -59,12 +36,7 @@ run() {
 	m=${1#*x}
 	sp=$(freeport)
 	{
-		echo "listen = 127.0.0.1:$sp"
-		echo "upstream = 127.0.0.1:$BP"
-		echo "allow_service = test.Echo"
-		echo "audit_log = $T/audit.log"
-		echo "task_token_key_file = $T/token.key"
-		echo "shutdown_grace = 1s"
+		sc_conf "$T" "$sp" "$BP"
 		echo "require_warrant = off"
 	} > "$T/sc.conf"
 	chmod 600 "$T/sc.conf"

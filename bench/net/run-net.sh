@@ -23,8 +23,10 @@ set -u
 
 : "${SIDECAR:?}" "${BACKEND:?}" "${H2SERVE:?}" "${BENCH_AUTHZ:?}"
 SMOKE=${BENCH_SMOKE:-0}
-T=$(mktemp -d /tmp/tenuo-bench.XXXXXX)
-PIDS=""
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../../tests/lib.sh"
+tn_init bench
+WAIT_TENTHS=100
 HZ=$(getconf CLK_TCK)
 
 if [ "$SMOKE" = 1 ]; then
@@ -32,39 +34,15 @@ if [ "$SMOKE" = 1 ]; then
 	NPOLL=200; PCONN=10; HOLD_MS=4000; IDLE_S=1
 	NBIG=2; NPROF=100
 else
-	ROUNDS=${BENCH_ROUNDS:-5}; N11=15000; N110=30000; N1010=40000
+	ROUNDS=${BENCH_ROUNDS:-9}; N11=15000; N110=30000; N1010=40000
 	NPOLL=10000; PCONN=100; HOLD_MS=22000; IDLE_S=8
 	NBIG=12; NPROF=${BENCH_NPROF:-2000}
 fi
 PARTS=" ${BENCH_PARTS:-1 3 4 5} "
 part() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
 
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 log() { echo "bench-net: $*" >&2; }
 die() { log "$*"; exit 1; }
-
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_for() {
-	i=0
-	while [ "$i" -lt "${3:-100}" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 # cpu PID: utime+stime clock ticks of PID and its children (nghttpx runs
 # its worker in a child process), all threads included.
@@ -84,7 +62,7 @@ status_kb() {
 	kids=$(cat /proc/"$1"/task/*/children 2>/dev/null)
 	t=0
 	for p in "$1" $kids; do
-		v=$(awk -v f="$2:" '$1 == f { print $2 }' /proc/"$p"/status 2>/dev/null)
+		v=$(proc_kb "$p" "$2")
 		t=$((t + ${v:-0}))
 	done
 	echo "$t"
@@ -95,12 +73,7 @@ status_kb() {
 start_be() {
 	name=$1
 	shift
-	"$@" > "$T/$name.out" 2>&1 &
-	pid=$!
-	PIDS="$PIDS $pid"
-	wait_for "$T/$name.out" "^PORT " || die "$name did not start"
-	eval "PORT_$name=$(awk '/^PORT/ { print $2 }' "$T/$name.out")"
-	eval "PID_$name=$pid"
+	start_named "$name" "$T/$name.out" "$@" || die "$name did not start"
 }
 
 # start_sidecar NAME UPSTREAM_PORT [EXTRA_CONF_FILE]: sets SP_NAME,
@@ -111,13 +84,8 @@ start_sidecar() {
 	ap=$(freeport)
 	mkdir -p "$T/$name"
 	{
-		echo "listen = 127.0.0.1:$sp"
-		echo "upstream = 127.0.0.1:$2"
-		echo "allow_service = test.Echo"
-		echo "audit_log = $T/$name/audit.log"
+		sc_conf "$T/$name" "$sp" "$2"
 		echo "admin_listen = 127.0.0.1:$ap"
-		echo "task_token_key_file = $T/$name/token.key"
-		echo "shutdown_grace = 1s"
 		if [ -n "${3:-}" ]; then cat "$3"; else
 			echo "require_warrant = off"; fi
 	} > "$T/$name/sc.conf"
@@ -148,18 +116,8 @@ start_nghttpx() {
 	done
 }
 
-metric() {
-	python3 - "$1" "$2" <<'EOP'
-import sys, urllib.request
-m = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1],
-    timeout=5).read().decode()
-for l in m.splitlines():
-    if l.startswith("tenuo_sidecar_%s " % sys.argv[2]):
-        print(l.split()[1]); break
-else:
-    print(-1)
-EOP
-}
+# metric PORT NAME (in place of tests/lib.sh's)
+metric() { metric_at "$1" "$2"; }
 
 # h2run OUT PORT PATH BODY N C M [extra h2load args...]: one h2load run;
 # writes OUT.txt (h2load output) and OUT.log (per-request log).

@@ -17,27 +17,12 @@
 // and exits 1 if anything failed, 2 if it cannot run here (SKIP line).
 // Every wait is bounded; a watchdog ends the run after 120 s.
 
-const path = require('node:path');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
 const { spawn } = require('node:child_process');
-const { createRequire } = require('node:module');
+const S = require('../lib/temporal-stub');
 
-const E2E = path.resolve(__dirname, '..', 'e2e');
-const ereq = createRequire(path.join(E2E, 'package.json'));
-let grpc;
-let H;
-let F;
-try {
-  grpc = ereq('@grpc/grpc-js');
-  H = require(path.join(E2E, 'lib', 'enforce-harness'));
-  F = require(path.join(E2E, 'lib', 'frontend'));
-} catch (e) {
-  console.log(`SKIP - the e2e node modules cannot load (run make e2e-deps): ${String(e.message).split('\n')[0]}`);
-  process.exit(2);
-}
-
-const ROOT = '3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29';
+const { grpc, H, F } = S.load('SKIP - ');
 const DRAIN_S = 2;
 
 let npass = 0;
@@ -94,16 +79,11 @@ function mkTask(activityId) {
       args: [{ path: '/data/x' }] }) };
 }
 
-function pollReq(queue) {
-  return { namespace: 'default', task_queue: { name: queue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-    identity: `faults-${process.pid}@127.0.0.1` };
-}
-
 // One long poll on c; { err, resp } (deadline ms).
 function poll(c, queue, ms) {
   return new Promise((resolve) => {
-    c.PollActivityTaskQueue(pollReq(queue), new grpc.Metadata(),
-      { deadline: Date.now() + ms }, (err, resp) => resolve({ err, resp }));
+    c.PollActivityTaskQueue(S.pollReq(queue, `faults-${process.pid}@127.0.0.1`),
+      new grpc.Metadata(), { deadline: Date.now() + ms }, (err, resp) => resolve({ err, resp }));
   });
 }
 
@@ -118,20 +98,6 @@ async function metrics(sc) {
 function metric(text, name) {
   const m = text.match(new RegExp(`^tenuo_sidecar_${name} (\\d+)$`, 'm'));
   return m ? Number(m[1]) : NaN;
-}
-
-function sidecarLines(extra = []) {
-  return (s) => [
-    `trusted_root = ${ROOT}`,
-    'enforcement = enforce',
-    'require_warrant = off',
-    `task_token_key_file = ${s.tokenKey}`,
-    `orphan_drain_timeout = ${DRAIN_S}s`,
-    ...extra,
-    '[policy strict]',
-    'task_queue = strict-*',
-    'require_warrant = on',
-  ];
 }
 
 // Each task the frontend handed out must be delivered (audited so, and
@@ -186,10 +152,27 @@ async function waitUntil(pred, ms) {
   return null;
 }
 
+// A worker polling queue is SIGKILLed while its task is on its way (the
+// poll's response HEADERS sent, the message not yet); then the stalled
+// poll is answered with a new task for activityId, which is returned.
+async function killInFlight(fe, sc, queue, what, activityId) {
+  fe.stallQueues.add(queue);
+  const n = fe.stalls.length;
+  const w = spawnWorker(sc.address, queue);
+  await fe.waitFor(() => fe.stalls.length > n, 10000, what);
+  await H.sleep(400);
+  w.proc.kill('SIGKILL');
+  await w.exited;
+  await H.sleep(400);
+  const t = mkTask(activityId);
+  fe.stalls[fe.stalls.length - 1].answer(t.task);
+  return t;
+}
+
 async function workerKill() {
   const fe = new StallFrontend();
   await fe.start();
-  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, lines: sidecarLines() });
+  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, lines: S.enforceLines(`${DRAIN_S}s`) });
   await sc.start();
   const seen = new Set();
   try {
@@ -216,16 +199,7 @@ async function workerKill() {
 
     // (b) killed while the task is on its way (response HEADERS sent,
     // message not yet): failed upstream as retryable, once.
-    fe.stallQueues.add('wk-inflight');
-    const n0 = fe.stalls.length;
-    const w2 = spawnWorker(sc.address, 'wk-inflight');
-    await fe.waitFor(() => fe.stalls.length > n0, 10000, 'the stalled poll');
-    await H.sleep(400);
-    w2.proc.kill('SIGKILL');
-    await w2.exited;
-    await H.sleep(400);
-    const b = mkTask('wk-inflight-1');
-    fe.stalls[fe.stalls.length - 1].answer(b.task);
+    const b = await killInFlight(fe, sc, 'wk-inflight', 'the stalled poll', 'wk-inflight-1');
     const call = await waitUntil(() => H.terminalCalls(fe, b.token)[0], 10000);
     const afi = call && call.request.failure && call.request.failure.application_failure_info || {};
     check('worker killed while an allowed task was on its way: failed upstream as retryable',
@@ -237,16 +211,7 @@ async function workerKill() {
     check('... and audited task_undelivered', !!und, sc.auditText().slice(-800));
 
     // (c) the same for a denied task: the denial still reaches the frontend.
-    fe.stallQueues.add('strict-wk');
-    const n1 = fe.stalls.length;
-    const w3 = spawnWorker(sc.address, 'strict-wk');
-    await fe.waitFor(() => fe.stalls.length > n1, 10000, 'the stalled strict poll');
-    await H.sleep(400);
-    w3.proc.kill('SIGKILL');
-    await w3.exited;
-    await H.sleep(400);
-    const c3 = mkTask('wk-denied-1');
-    fe.stalls[fe.stalls.length - 1].answer(c3.task);
+    const c3 = await killInFlight(fe, sc, 'strict-wk', 'the stalled strict poll', 'wk-denied-1');
     const dcall = await waitUntil(() => H.terminalCalls(fe, c3.token)[0], 10000);
     const dafi = dcall && dcall.request.failure &&
       dcall.request.failure.application_failure_info || {};
@@ -297,7 +262,7 @@ async function workerKill() {
 async function auditFull() {
   const fe = new StallFrontend();
   await fe.start();
-  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, lines: sidecarLines() });
+  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, lines: S.enforceLines(`${DRAIN_S}s`) });
   // The audit log is /dev/full: every write fails with ENOSPC.
   fs.symlinkSync('/dev/full', sc.auditLog);
   await sc.start();

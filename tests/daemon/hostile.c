@@ -842,53 +842,30 @@ k_flag_255(void)
 	return grpc_case(POLL, NULL, 0, 255, 10, junk, 10, "status 3");
 }
 
-static int
-k_truncated_prefix(void)
+static void
+s_truncated_prefix(struct hc *c)
 {
-	struct hc	*c;
-	int		 ok;
-
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, RATC, NULL, 0, 0) == 0)
 		(void)hc_frame(c, F_DATA, FL_END_STREAM, 1,
 		    (const uint8_t *)"\0\0\0", 3);
-	ok = answer(c, 1, "status 3");
-	hc_free(c);
-	return ok;
 }
 
 /* END_STREAM in the middle of a message cut over two DATA frames. */
-static int
-k_truncated_body(void)
+static void
+s_truncated_body(struct hc *c)
 {
-	struct hc	*c;
 	static uint8_t	 b[2000];
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, POLL, NULL, 0, 0) == 0 &&
 	    hc_msg(c, 1, 0, sizeof(b), b, 700, 0) == 0)
 		(void)hc_data(c, 1, b, 700, 1);
-	ok = answer(c, 1, "status 3");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_no_message(void)
+static void
+s_no_message(struct hc *c)
 {
-	struct hc	*c;
-	int		 ok;
-
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, RATC, NULL, 0, 0) == 0)
 		(void)hc_frame(c, F_DATA, FL_END_STREAM, 1, NULL, 0);
-	ok = answer(c, 1, "status 3");
-	hc_free(c);
-	return ok;
 }
 
 static int
@@ -1083,23 +1060,16 @@ k_held_many_big(void)
 
 /* ------------------------------------------------------ header fields */
 
-static int
-k_huge_header(void)
+static void
+s_huge_header(struct hc *c)
 {
-	struct hc	*c;
 	static char	 v[100 * 1024];
 	nghttp2_nv	 x;
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	memset(v, 'a', sizeof(v) - 1);
 	x = nv("x-big", v);
 	x.flags = NGHTTP2_NV_FLAG_NO_INDEX;
 	(void)hc_req(c, 1, UNARY, &x, 1, 1);
-	ok = answer(c, 1, "rst 2|goaway 9|goaway 11");
-	hc_free(c);
-	return ok;
 }
 
 /* One 3000-byte field in the dynamic table (nghttp2 indexes up to 3/4 of
@@ -1240,15 +1210,11 @@ k_continuation_flood(void)
 	return ok;
 }
 
-static int
-k_pseudo_after_regular(void)
+static void
+s_pseudo_after_regular(struct hc *c)
 {
-	struct hc	*c;
 	nghttp2_nv	 f[6];
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	f[0] = nv(":method", "POST");
 	f[1] = nv(":scheme", "http");
 	f[2] = nv("content-type", "application/grpc");
@@ -1256,9 +1222,6 @@ k_pseudo_after_regular(void)
 	f[4] = nv(":authority", "127.0.0.1");
 	f[5] = nv("te", "trailers");
 	(void)hc_block_send(c, 1, FL_END_STREAM, f, 6);
-	ok = answer(c, 1, "rst 1");
-	hc_free(c);
-	return ok;
 }
 
 static int
@@ -1301,87 +1264,51 @@ k_header_empty_name(void)
 }
 
 /* Request trailers with a pseudo-header, on a call already forwarded. */
-static int
-k_trailer_pseudo(void)
+static void
+s_trailer_pseudo(struct hc *c)
 {
-	struct hc	*c;
 	nghttp2_nv	 t = nv(":path", POLL);
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, UNARY, NULL, 0, 0) == 0 &&
 	    hc_msg(c, 1, 0, 5, (const uint8_t *)"hello", 5, 0) == 0)
 		(void)hc_block_send(c, 1, FL_END_STREAM, &t, 1);
-	ok = answer(c, 1, "rst 1");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_trailer_no_end_stream(void)
+static void
+s_trailer_no_end_stream(struct hc *c)
 {
-	struct hc	*c;
 	nghttp2_nv	 t = nv("x-t", "1");
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, UNARY, NULL, 0, 0) == 0 &&
 	    hc_msg(c, 1, 0, 5, (const uint8_t *)"hello", 5, 0) == 0)
 		(void)hc_block_send(c, 1, 0, &t, 1);
-	ok = answer(c, 1, "rst 1|goaway 1");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_trailer_bad_name(void)
+static void
+s_trailer_bad_name(struct hc *c)
 {
-	struct hc	*c;
 	nghttp2_nv	 t = nv("X-Upper", "1");
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, RATC, NULL, 0, 0) == 0 &&
 	    hc_msg(c, 1, 0, sizeof(forged) - 1, forged, sizeof(forged) - 1,
 	    0) == 0)
 		(void)hc_block_send(c, 1, FL_END_STREAM, &t, 1);
-	ok = answer(c, 1, "rst 1|status 3");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_headers_after_end(void)
+static void
+s_headers_after_end(struct hc *c)
 {
-	struct hc	*c;
-	int		 ok;
-
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, SLEEP, NULL, 0, 1) == 0)
 		(void)hc_req(c, 1, SLEEP, NULL, 0, 1);
-	ok = answer(c, 1, "rst 5|goaway 5|goaway 1");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_content_length_mismatch(void)
+static void
+s_content_length_mismatch(struct hc *c)
 {
-	struct hc	*c;
 	nghttp2_nv	 x = nv("content-length", "3");
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, UNARY, &x, 1, 0) == 0)
 		(void)hc_msg(c, 1, 0, 5, (const uint8_t *)"hello", 5, 1);
-	ok = answer(c, 1, "rst 1");
-	hc_free(c);
-	return ok;
 }
 
 /* ------------------------------------------------------------ streams */
@@ -1434,32 +1361,16 @@ k_stream_id_reuse(void)
 	return ok;
 }
 
-static int
-k_stream_id_even(void)
+static void
+s_stream_id_even(struct hc *c)
 {
-	struct hc	*c;
-	int		 ok;
-
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	(void)hc_req(c, 2, UNARY, NULL, 0, 1);
-	ok = conn_answer(c, "goaway 1");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_headers_stream_0(void)
+static void
+s_headers_stream_0(struct hc *c)
 {
-	struct hc	*c;
-	int		 ok;
-
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	(void)hc_req(c, 0, UNARY, NULL, 0, 1);
-	ok = conn_answer(c, "goaway 1");
-	hc_free(c);
-	return ok;
 }
 
 static int
@@ -1478,18 +1389,10 @@ k_data_closed_stream(void)
 	return ok;
 }
 
-static int
-k_data_idle_stream(void)
+static void
+s_data_idle_stream(struct hc *c)
 {
-	struct hc	*c;
-	int		 ok;
-
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	(void)hc_frame(c, F_DATA, 0, 9, (const uint8_t *)"x", 1);
-	ok = conn_answer(c, "goaway 1");
-	hc_free(c);
-	return ok;
 }
 
 /* One stream more than SETTINGS_MAX_CONCURRENT_STREAMS (4096). */
@@ -1680,18 +1583,10 @@ k_settings_bad_frame_size(void)
 	return bad_setting(5, 100, "goaway 1");
 }
 
-static int
-k_window_overflow_conn(void)
+static void
+s_window_overflow_conn(struct hc *c)
 {
-	struct hc	*c;
-	int		 ok;
-
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	(void)hc_wu(c, 0, 0x7fffffff);
-	ok = conn_answer(c, "goaway 3");
-	hc_free(c);
-	return ok;
 }
 
 static int
@@ -1711,33 +1606,17 @@ k_window_overflow_stream(void)
 	return ok;
 }
 
-static int
-k_window_zero_conn(void)
+static void
+s_window_zero_conn(struct hc *c)
 {
-	struct hc	*c;
-	int		 ok;
-
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	(void)hc_wu(c, 0, 0);
-	ok = conn_answer(c, "goaway 1");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_window_zero_stream(void)
+static void
+s_window_zero_stream(struct hc *c)
 {
-	struct hc	*c;
-	int		 ok;
-
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, SLEEP, NULL, 0, 1) == 0)
 		(void)hc_wu(c, 1, 0);
-	ok = answer(c, 1, "rst 1|goaway 1");
-	hc_free(c);
-	return ok;
 }
 
 /* Many small WINDOW_UPDATEs (short of overflow), then a call. */
@@ -1787,59 +1666,40 @@ k_priority_flood(void)
 	return ok;
 }
 
-static int
-k_priority_self(void)
+static void
+s_priority_self(struct hc *c)
 {
-	struct hc	*c;
 	uint8_t		 p[5] = { 0, 0, 0, 1, 16 };
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, SLEEP, NULL, 0, 1) == 0)
 		(void)hc_frame(c, F_PRIORITY, 0, 1, p, 5);
-	ok = answer(c, 1, "rst 1|goaway 1");
-	hc_free(c);
-	return ok;
 }
 
 /* 100000 empty DATA frames inside a call, then its message. */
-static int
-k_zero_data_flood(void)
+static void
+s_zero_data_flood(struct hc *c)
 {
-	struct hc	*c;
-	int		 i, ok;
+	int		 i;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, UNARY, NULL, 0, 0) == 0)
 		for (i = 0; i < 100000; i++)
 			if (hc_frame(c, F_DATA, 0, 1, NULL, 0) != 0)
 				break;
 	(void)hc_msg(c, 1, 0, 5, (const uint8_t *)"hello", 5, 1);
-	ok = answer(c, 1, "status 0|goaway 11|closed");
-	hc_free(c);
-	return ok;
 }
 
 /* The same on a held (intercepted) call. */
-static int
-k_zero_data_flood_held(void)
+static void
+s_zero_data_flood_held(struct hc *c)
 {
-	struct hc	*c;
-	int		 i, ok;
+	int		 i;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, RATC, NULL, 0, 0) == 0)
 		for (i = 0; i < 100000; i++)
 			if (hc_frame(c, F_DATA, 0, 1, NULL, 0) != 0)
 				break;
 	(void)hc_msg(c, 1, 0, sizeof(forged) - 1, forged, sizeof(forged) - 1,
 	    1);
-	ok = answer(c, 1, "status 7|goaway 11|closed");
-	hc_free(c);
-	return ok;
 }
 
 /* 100000 frames of an unknown type (ignored by HTTP/2), then a call. */
@@ -2033,71 +1893,44 @@ k_http1_request(void)
 	return ok;
 }
 
-static int
-k_frame_too_large(void)
+static void
+s_frame_too_large(struct hc *c)
 {
-	struct hc	*c;
 	static uint8_t	 b[20000];
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, UNARY, NULL, 0, 0) == 0)
 		(void)hc_frame(c, F_DATA, 0, 1, b, sizeof(b));
-	ok = conn_answer(c, "goaway 6");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_flow_control_violation(void)
+static void
+s_flow_control_violation(struct hc *c)
 {
-	struct hc	*c;
 	static uint8_t	 b[HC_FRAME_MAX];
-	int		 i, ok;
+	int		 i;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	c->ack = 0;
 	if (hc_req(c, 1, UNARY, NULL, 0, 0) == 0)
 		for (i = 0; i < 64; i++)	/* 1 MiB, no window asked */
 			if (hc_frame(c, F_DATA, 0, 1, b, sizeof(b)) != 0)
 				break;
-	ok = answer(c, 1, "goaway 3|rst 3");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_push_promise(void)
+static void
+s_push_promise(struct hc *c)
 {
-	struct hc	*c;
 	uint8_t		 p[4];
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	put32(p, 2);
 	(void)hc_frame(c, F_PUSH, FL_END_HEADERS, 1, p, 4);
-	ok = conn_answer(c, "goaway 1");
-	hc_free(c);
-	return ok;
 }
 
-static int
-k_bad_padding(void)
+static void
+s_bad_padding(struct hc *c)
 {
-	struct hc	*c;
 	uint8_t		 p[4] = { 200, 'a', 'b', 'c' };
-	int		 ok;
 
-	if ((c = hc_open(8)) == NULL)
-		return 0;
 	if (hc_req(c, 1, UNARY, NULL, 0, 0) == 0)
 		(void)hc_frame(c, F_DATA, FL_PADDED, 1, p, 4);
-	ok = conn_answer(c, "goaway 1");
-	hc_free(c);
-	return ok;
 }
 
 /* A HEADERS frame cut in the middle, then the socket reset. */
@@ -2154,87 +1987,136 @@ k_abrupt_close_mid_call(void)
 
 /* ------------------------------------------------------------- table */
 
+/*
+ * A kind is fn, or (fn NULL) the common shape: on a new connection of 8
+ * streams, send(c) does the abuse, then the answer on stream sid (0: the
+ * connection's, GOAWAY or closed) must be one of want.
+ */
 struct kind {
 	const char	*name;
 	const char	*flags;
 	int		(*fn)(void);
+	void		(*send)(struct hc *);
+	int32_t		 sid;
+	const char	*want;
 };
 
+static int
+one_conn(const struct kind *k)
+{
+	struct hc	*c;
+	int		 ok;
+
+	if ((c = hc_open(8)) == NULL)
+		return 0;
+	k->send(c);
+	ok = k->sid != 0 ? answer(c, k->sid, k->want) :
+	    conn_answer(c, k->want);
+	hc_free(c);
+	return ok;
+}
+
+#define FN(fn)			fn, NULL, 0, NULL
+#define ONE(send, sid, want)	NULL, send, sid, want
+
 static const struct kind	kinds[] = {
-	{ "grpc-length-beyond-data",	"n", k_len_gt_data },
-	{ "grpc-length-over-max",	"n", k_len_over_max },
-	{ "grpc-length-over-max-poll",	"n", k_len_over_max_poll },
-	{ "grpc-compressed-flag-2",	"n", k_flag_2 },
-	{ "grpc-compressed-flag-255",	"n", k_flag_255 },
-	{ "grpc-truncated-prefix",	"n", k_truncated_prefix },
-	{ "grpc-truncated-message",	"n", k_truncated_body },
-	{ "grpc-no-message",		"n", k_no_message },
-	{ "grpc-compressed-no-encoding", "n", k_compressed_no_encoding },
-	{ "grpc-unknown-encoding",	"n", k_unknown_encoding },
-	{ "grpc-identity-compressed",	"n", k_identity_compressed },
-	{ "grpc-gzip-bomb",		"nf", k_gzip_bomb },
-	{ "grpc-gzip-bomb-wft",		"nf", k_gzip_bomb_wftc },
-	{ "grpc-gzip-garbage",		"n", k_gzip_garbage },
-	{ "grpc-oversize-message",	"nf", k_oversize },
-	{ "grpc-held-many-big",		"nf", k_held_many_big },
-	{ "pb-garbage-completion",	"n", k_garbage_protobuf },
-	{ "pb-forged-task-token",	"n", k_bad_task_token },
-	{ "pb-forged-heartbeat-token",	"n", k_heartbeat_bad_token },
-	{ "pb-garbage-wft-completion",	"n", k_wftc_garbage },
-	{ "hdr-huge-single",		"nf", k_huge_header },
-	{ "hdr-hpack-bomb",		"nf", k_hpack_bomb },
-	{ "hdr-many",			"nf", k_many_headers },
-	{ "hdr-hpack-bomb-streams",	"nf", k_hpack_bomb_streams },
-	{ "hdr-continuation-flood",	"nf", k_continuation_flood },
-	{ "hdr-pseudo-after-regular",	"n", k_pseudo_after_regular },
-	{ "hdr-response-pseudo",	"n", k_response_pseudo },
-	{ "hdr-name-space",		"n", k_header_name_space },
-	{ "hdr-value-control-char",	"n", k_header_value_ctl },
-	{ "hdr-empty-name",		"n", k_header_empty_name },
-	{ "hdr-content-length-mismatch", "", k_content_length_mismatch },
-	{ "trailer-pseudo",		"", k_trailer_pseudo },
-	{ "trailer-no-end-stream",	"", k_trailer_no_end_stream },
-	{ "trailer-bad-name-held",	"n", k_trailer_bad_name },
-	{ "headers-after-end-stream",	"", k_headers_after_end },
-	{ "stream-id-backwards",	"n", k_stream_id_backwards },
-	{ "stream-id-reuse",		"", k_stream_id_reuse },
-	{ "stream-id-even",		"n", k_stream_id_even },
-	{ "stream-id-zero",		"n", k_headers_stream_0 },
-	{ "data-closed-stream",		"", k_data_closed_stream },
-	{ "data-idle-stream",		"n", k_data_idle_stream },
-	{ "streams-over-max-concurrent", "f", k_max_concurrent },
-	{ "streams-held-open",		"f", k_idle_streams_held },
-	{ "flood-rst-stream",		"f", k_rst_flood },
-	{ "flood-settings",		"nf", k_settings_flood },
-	{ "flood-ping",			"nf", k_ping_flood },
-	{ "flood-window-update",	"f", k_window_update_flood },
-	{ "flood-priority",		"f", k_priority_flood },
-	{ "flood-zero-length-data",	"f", k_zero_data_flood },
-	{ "flood-zero-length-data-held", "nf", k_zero_data_flood_held },
-	{ "flood-unknown-frames",	"f", k_unknown_frame_flood },
-	{ "settings-too-many-entries",	"n", k_settings_too_many },
-	{ "settings-enable-push-2",	"n", k_settings_bad_push },
-	{ "settings-window-too-large",	"n", k_settings_bad_window },
-	{ "settings-frame-size-too-small", "n", k_settings_bad_frame_size },
-	{ "window-overflow-connection",	"n", k_window_overflow_conn },
-	{ "window-overflow-stream",	"", k_window_overflow_stream },
-	{ "window-zero-increment-conn",	"n", k_window_zero_conn },
-	{ "window-zero-increment-stream", "", k_window_zero_stream },
-	{ "window-never-opened",	"f", k_window_never_opened },
-	{ "window-client-never-reads",	"f", k_never_read },
-	{ "priority-self-dependency",	"", k_priority_self },
-	{ "frame-too-large",		"", k_frame_too_large },
-	{ "flow-control-violation",	"f", k_flow_control_violation },
-	{ "push-promise-from-client",	"n", k_push_promise },
-	{ "data-bad-padding",		"", k_bad_padding },
-	{ "preface-garbage",		"n", k_garbage_preface },
-	{ "preface-slowloris",		"n", k_slowloris_preface },
-	{ "preface-never-sent",		"n", k_no_preface },
-	{ "http1-request",		"n", k_http1_request },
-	{ "conn-many-at-once",		"f", k_many_connections },
-	{ "close-mid-frame",		"n", k_abrupt_close_mid_frame },
-	{ "close-mid-call",		"f", k_abrupt_close_mid_call },
+	{ "grpc-length-beyond-data",	"n", FN(k_len_gt_data) },
+	{ "grpc-length-over-max",	"n", FN(k_len_over_max) },
+	{ "grpc-length-over-max-poll",	"n", FN(k_len_over_max_poll) },
+	{ "grpc-compressed-flag-2",	"n", FN(k_flag_2) },
+	{ "grpc-compressed-flag-255",	"n", FN(k_flag_255) },
+	{ "grpc-truncated-prefix",	"n", ONE(s_truncated_prefix, 1,
+	    "status 3") },
+	{ "grpc-truncated-message",	"n", ONE(s_truncated_body, 1,
+	    "status 3") },
+	{ "grpc-no-message",		"n", ONE(s_no_message, 1, "status 3") },
+	{ "grpc-compressed-no-encoding", "n", FN(k_compressed_no_encoding) },
+	{ "grpc-unknown-encoding",	"n", FN(k_unknown_encoding) },
+	{ "grpc-identity-compressed",	"n", FN(k_identity_compressed) },
+	{ "grpc-gzip-bomb",		"nf", FN(k_gzip_bomb) },
+	{ "grpc-gzip-bomb-wft",		"nf", FN(k_gzip_bomb_wftc) },
+	{ "grpc-gzip-garbage",		"n", FN(k_gzip_garbage) },
+	{ "grpc-oversize-message",	"nf", FN(k_oversize) },
+	{ "grpc-held-many-big",		"nf", FN(k_held_many_big) },
+	{ "pb-garbage-completion",	"n", FN(k_garbage_protobuf) },
+	{ "pb-forged-task-token",	"n", FN(k_bad_task_token) },
+	{ "pb-forged-heartbeat-token",	"n", FN(k_heartbeat_bad_token) },
+	{ "pb-garbage-wft-completion",	"n", FN(k_wftc_garbage) },
+	{ "hdr-huge-single",		"nf", ONE(s_huge_header, 1,
+	    "rst 2|goaway 9|goaway 11") },
+	{ "hdr-hpack-bomb",		"nf", FN(k_hpack_bomb) },
+	{ "hdr-many",			"nf", FN(k_many_headers) },
+	{ "hdr-hpack-bomb-streams",	"nf", FN(k_hpack_bomb_streams) },
+	{ "hdr-continuation-flood",	"nf", FN(k_continuation_flood) },
+	{ "hdr-pseudo-after-regular",	"n", ONE(s_pseudo_after_regular, 1,
+	    "rst 1") },
+	{ "hdr-response-pseudo",	"n", FN(k_response_pseudo) },
+	{ "hdr-name-space",		"n", FN(k_header_name_space) },
+	{ "hdr-value-control-char",	"n", FN(k_header_value_ctl) },
+	{ "hdr-empty-name",		"n", FN(k_header_empty_name) },
+	{ "hdr-content-length-mismatch", "", ONE(s_content_length_mismatch, 1,
+	    "rst 1") },
+	{ "trailer-pseudo",		"", ONE(s_trailer_pseudo, 1, "rst 1") },
+	{ "trailer-no-end-stream",	"", ONE(s_trailer_no_end_stream, 1,
+	    "rst 1|goaway 1") },
+	{ "trailer-bad-name-held",	"n", ONE(s_trailer_bad_name, 1,
+	    "rst 1|status 3") },
+	{ "headers-after-end-stream",	"", ONE(s_headers_after_end, 1,
+	    "rst 5|goaway 5|goaway 1") },
+	{ "stream-id-backwards",	"n", FN(k_stream_id_backwards) },
+	{ "stream-id-reuse",		"", FN(k_stream_id_reuse) },
+	{ "stream-id-even",		"n", ONE(s_stream_id_even, 0,
+	    "goaway 1") },
+	{ "stream-id-zero",		"n", ONE(s_headers_stream_0, 0,
+	    "goaway 1") },
+	{ "data-closed-stream",		"", FN(k_data_closed_stream) },
+	{ "data-idle-stream",		"n", ONE(s_data_idle_stream, 0,
+	    "goaway 1") },
+	{ "streams-over-max-concurrent", "f", FN(k_max_concurrent) },
+	{ "streams-held-open",		"f", FN(k_idle_streams_held) },
+	{ "flood-rst-stream",		"f", FN(k_rst_flood) },
+	{ "flood-settings",		"nf", FN(k_settings_flood) },
+	{ "flood-ping",			"nf", FN(k_ping_flood) },
+	{ "flood-window-update",	"f", FN(k_window_update_flood) },
+	{ "flood-priority",		"f", FN(k_priority_flood) },
+	{ "flood-zero-length-data",	"f", ONE(s_zero_data_flood, 1,
+	    "status 0|goaway 11|closed") },
+	{ "flood-zero-length-data-held", "nf", ONE(s_zero_data_flood_held, 1,
+	    "status 7|goaway 11|closed") },
+	{ "flood-unknown-frames",	"f", FN(k_unknown_frame_flood) },
+	{ "settings-too-many-entries",	"n", FN(k_settings_too_many) },
+	{ "settings-enable-push-2",	"n", FN(k_settings_bad_push) },
+	{ "settings-window-too-large",	"n", FN(k_settings_bad_window) },
+	{ "settings-frame-size-too-small", "n", FN(k_settings_bad_frame_size) },
+	{ "window-overflow-connection",	"n", ONE(s_window_overflow_conn, 0,
+	    "goaway 3") },
+	{ "window-overflow-stream",	"", FN(k_window_overflow_stream) },
+	{ "window-zero-increment-conn",	"n", ONE(s_window_zero_conn, 0,
+	    "goaway 1") },
+	{ "window-zero-increment-stream", "", ONE(s_window_zero_stream, 1,
+	    "rst 1|goaway 1") },
+	{ "window-never-opened",	"f", FN(k_window_never_opened) },
+	{ "window-client-never-reads",	"f", FN(k_never_read) },
+	{ "priority-self-dependency",	"", ONE(s_priority_self, 1,
+	    "rst 1|goaway 1") },
+	{ "frame-too-large",		"", ONE(s_frame_too_large, 0,
+	    "goaway 6") },
+	{ "flow-control-violation",	"f", ONE(s_flow_control_violation, 1,
+	    "goaway 3|rst 3") },
+	{ "push-promise-from-client",	"n", ONE(s_push_promise, 0,
+	    "goaway 1") },
+	{ "data-bad-padding",		"", ONE(s_bad_padding, 0, "goaway 1") },
+	{ "preface-garbage",		"n", FN(k_garbage_preface) },
+	{ "preface-slowloris",		"n", FN(k_slowloris_preface) },
+	{ "preface-never-sent",		"n", FN(k_no_preface) },
+	{ "http1-request",		"n", FN(k_http1_request) },
+	{ "conn-many-at-once",		"f", FN(k_many_connections) },
+	{ "close-mid-frame",		"n", FN(k_abrupt_close_mid_frame) },
+	{ "close-mid-call",		"f", FN(k_abrupt_close_mid_call) },
 };
+
+#undef FN
+#undef ONE
 
 int
 main(int argc, char *argv[])
@@ -2277,7 +2159,7 @@ main(int argc, char *argv[])
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000;
 	}
-	ok = k->fn();
+	ok = k->fn != NULL ? k->fn() : one_conn(k);
 	(void)printf("outcome: %s\n", result[0] ? result : "(none)");
 	return ok ? 0 : 1;
 }

@@ -20,64 +20,22 @@
 # (a command the sidecar runs under, e.g. valgrind); NODE (default node).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${CLIENT:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-CLIENT=$(realpath "$CLIENT")
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND CLIENT
 SRC=$(cd "$(dirname "$0")" && pwd)
 NODE=${NODE:-node}
 WRAP=${SIDECAR_WRAP:-}
 CASES=${FAULTS_CASES:-1 2 3 4 5 6 7}
-T=$(mktemp -d /tmp/tenuo-faults.XXXXXX)
-PIDS=""
-SCPID=""
+tn_init faults
 n=0
 pass=0
 fail=0
 skip=0
 
-cleanup() {
-	for p in $PIDS $SCPID; do
-		kill -CONT "$p" 2>/dev/null
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $CASE: $1"; }
 nok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $CASE: $1"; }
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
-
-# client SECS MODE [ARG...]: grpc core client to $TARGET (TLS when $CA is
-# set); output indented.  No leak check for grpc core.
-client() {
-	secs=$1
-	shift
-	env ${CA:+GRPCCLIENT_CA=$CA} ASAN_OPTIONS=detect_leaks=0 \
-	    timeout "$secs" "$CLIENT" "$TARGET" "$@" > "$T/client.out" 2>&1
-	rc=$?
-	sed 's/^/    /' "$T/client.out"
-	return $rc
-}
-
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_for FILE PATTERN [tenths] [min count]
-wait_for() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		c=$(grep -c "$2" "$1" 2>/dev/null)
-		[ "${c:-0}" -ge "${4:-1}" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 # backend NAME PORT ARGS...: starts h2backend on PORT (0: any), sets
 # PORT_NAME and PID_NAME
@@ -85,43 +43,11 @@ backend() {
 	name=$1
 	port=$2
 	shift 2
-	"$BACKEND" "$@" -p "$port" > "$T/be-$name.out" 2>&1 &
-	eval "PID_$name=$!"
-	PIDS="$PIDS $!"
-	wait_for "$T/be-$name.out" "^PORT " ||
+	start_named "$name" "$T/be-$name.out" "$BACKEND" "$@" -p "$port" ||
 	    { echo "backend $name did not start"; cat "$T/be-$name.out"; exit 1; }
-	eval "PORT_$name=$(awk '/^PORT/ { print $2 }' "$T/be-$name.out")"
 }
 
-http() {
-	python3 - "$1" <<'EOP'
-import sys, urllib.request, urllib.error
-try:
-    r = urllib.request.urlopen(sys.argv[1], timeout=5)
-    print(r.status); print(r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code)
-except Exception as e:
-    print(0)
-EOP
-}
-readyz() { http "http://127.0.0.1:$AP/readyz" | head -1; }
-# wait_ready CODE: /readyz answers CODE within 8 s
-wait_ready() {
-	i=0
-	while [ $i -lt 40 ]; do
-		[ "$(readyz)" = "$1" ] && return 0
-		sleep 0.2
-		i=$((i + 1))
-	done
-	return 1
-}
-metric() {
-	http "http://127.0.0.1:$AP/metrics" |
-	    awk -v m="tenuo_sidecar_$1" '$1 == m { print $2 }'
-}
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+rss_kb() { proc_kb "$1" VmRSS; }
 
 # conf LINES...: the sidecar's config ($T/sc.conf), written atomically.
 conf() {

@@ -21,14 +21,10 @@
 # HOSTILE_ONLY (a kind name: run only that one).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${RAW:?}" "${HOSTILE:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-RAW=$(realpath "$RAW")
-HOSTILE=$(realpath "$HOSTILE")
-T=$(mktemp -d /tmp/tenuo-hostile.XXXXXX)
-BEPID=""
-SCPID=""
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND RAW HOSTILE
+tn_init hostile
 pass=0
 fail=0
 n=0
@@ -42,36 +38,11 @@ else
 	RSS_BOUND_MB=64
 fi
 
-cleanup() {
-	for p in $BEPID $SCPID; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 ok() { n=$((n + 1)); echo "ok $n - $1"; pass=$((pass + 1)); }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; fail=$((fail + 1)); }
 
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_for() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-nlines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 # kB of VmRSS or VmHWM of the sidecar
-mem() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SCPID/status"; }
+mem() { proc_kb "$SCPID" "$1"; }
 
 # good: a well-behaved call on a new connection; 0 when status 0
 good() {
@@ -81,11 +52,7 @@ good() {
 }
 
 # ---------------------------------------------------------------- start
-: > "$T/be.out"
-"$BACKEND" -p 0 -r "$T/reqs" > "$T/be.out" 2>&1 &
-BEPID=$!
-wait_for "$T/be.out" "^PORT " || { echo "backend did not start"; exit 1; }
-BP=$(awk '/^PORT/ { print $2 }' "$T/be.out")
+start_backend -p 0 -r "$T/reqs"
 SP=$(freeport)
 # Enforcing: warrants required, task tokens checked, workflow task
 # completions read (block_local_activities), 4 MiB messages, 2 s for the
@@ -165,31 +132,9 @@ done < "$T/kinds"
 # ------------------------------------------------------------- stop
 kill -0 "$SCPID" 2>/dev/null && echo "# sidecar RSS after the kinds: $(mem VmRSS) kB"
 if kill -0 "$SCPID" 2>/dev/null; then
-	kill -TERM "$SCPID"
-	i=0
-	while kill -0 "$SCPID" 2>/dev/null && [ "$i" -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$SCPID" 2>/dev/null; then
-		nok "sidecar exits on SIGTERM"
-	else
-		wait "$SCPID"
-		rc=$?
-		SCPID=""
-		if [ $rc -eq 0 ]; then
-			ok "sidecar exits 0 on SIGTERM"
-		else
-			nok "sidecar exit status $rc"
-			tail -20 "$T/sc.err"
-		fi
-	fi
+	stop_sidecar "sidecar exits 0 on SIGTERM"
 fi
-if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error" \
-    "$T/sc.err"; then
-	nok "sidecar ran clean under the sanitizers"
-	grep -A20 "Sanitizer\|runtime error" "$T/sc.err" | head -60
-fi
+san_clean
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -7,26 +7,13 @@
 # Env: SIDECAR BACKEND CLIENT (paths to the binaries).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${CLIENT:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-CLIENT=$(realpath "$CLIENT")
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND CLIENT
 SRC=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d /tmp/tenuo-int.XXXXXX)
-BEPID=""
-SCPID=""
+tn_init int
 pass=0
 fail=0
-
-cleanup() {
-	for p in $BEPID $SCPID; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 nok() { echo "FAIL - $1"; fail=$((fail + 1)); }
@@ -38,45 +25,6 @@ client() {
 	rc=$?
 	sed 's/^/    /' "$T/client.out"
 	return $rc
-}
-
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_for FILE PATTERN [tenths]: wait until FILE contains PATTERN
-wait_for() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_exit PID [tenths]: wait until PID is gone; sets EXITRC
-wait_exit() {
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ "$i" -lt "${2:-100}" ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		EXITRC=timeout
-		return 1
-	fi
-	wait "$1"
-	EXITRC=$?
-	return 0
-}
-
-start_backend() {
-	: > "$T/be.out"
-	"$BACKEND" -p "$1" > "$T/be.out" 2>&1 &
-	BEPID=$!
-	wait_for "$T/be.out" "^PORT " || { echo "backend did not start"; exit 1; }
-	BP=$(awk '/^PORT/ { print $2 }' "$T/be.out")
 }
 
 # ---------------------------------------------------------------- -t
@@ -118,7 +66,7 @@ else
 fi
 
 # ---------------------------------------------------------------- start
-start_backend 0
+start_backend -p 0
 SP=$(freeport)
 AP=$(freeport)
 cat > "$T/sc.conf" <<EOC
@@ -163,27 +111,13 @@ else
 fi
 
 # ---------------------------------------------------------------- admin
-http_get() {
-	python3 - "$1" <<'EOP'
-import sys, urllib.request, urllib.error
-try:
-    r = urllib.request.urlopen(sys.argv[1], timeout=5)
-    print(r.status); print(r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code)
-EOP
-}
-if http_get "http://127.0.0.1:$AP/healthz" | head -1 | grep -qx 200 &&
-    http_get "http://127.0.0.1:$AP/readyz" | head -1 | grep -qx 200; then
+if http "http://127.0.0.1:$AP/healthz" | head -1 | grep -qx 200 &&
+    http "http://127.0.0.1:$AP/readyz" | head -1 | grep -qx 200; then
 	ok "admin /healthz and /readyz answer 200"
 else
 	nok "admin /healthz /readyz"
 fi
-metric() {
-	http_get "http://127.0.0.1:$AP/metrics" |
-	    awk -v m="tenuo_sidecar_$1" '$1 == m { print $2 }'
-}
-http_get "http://127.0.0.1:$AP/metrics" > "$T/metrics"
+http "http://127.0.0.1:$AP/metrics" > "$T/metrics"
 if grep -q '^tenuo_sidecar_rpcs_total{method="/test.Echo/Unary",grpc_status="0"} [1-9]' "$T/metrics" &&
     grep -q '^tenuo_sidecar_streams_total [1-9]' "$T/metrics"; then
 	ok "admin /metrics counts RPCs by method and status"
@@ -209,12 +143,12 @@ if client 30 "127.0.0.1:$SP" expect-unavailable; then
 else
 	nok "upstream down: new stream gets UNAVAILABLE"
 fi
-if http_get "http://127.0.0.1:$AP/readyz" | head -1 | grep -qx 503; then
+if http "http://127.0.0.1:$AP/readyz" | head -1 | grep -qx 503; then
 	ok "admin /readyz is 503 while the upstream is down"
 else
 	nok "admin /readyz while the upstream is down"
 fi
-start_backend "$BP"
+start_backend -p "$BP"
 if client 30 "127.0.0.1:$SP" wait-ok 15; then
 	ok "reconnects after the upstream returns"
 else
@@ -301,21 +235,8 @@ else
 	nok "SIGTERM GOAWAY to the worker (nghttp rc $nrc)"
 	grep -i 'goaway\|last_stream\|grpc-status' "$T/nghttp.out" | sed 's/^/    /'
 fi
-if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error" \
-    "$T/sc.err"; then
-	nok "sidecar ran clean under the sanitizers"
-	grep -A20 "Sanitizer\|runtime error" "$T/sc.err" | head -60
-fi
-# Under valgrind (SIDECAR_WRAP): any memcheck report fails the run (the
-# error exit code, if set, already failed the exit status check).
-if [ -n "${SIDECAR_WRAP:-}" ]; then
-	if grep -q '^==[0-9]*== ' "$T/sc.err"; then
-		nok "sidecar ran clean under $SIDECAR_WRAP"
-		grep '^==[0-9]*== ' "$T/sc.err" | head -80
-	else
-		ok "sidecar ran clean under ${SIDECAR_WRAP%% *}"
-	fi
-fi
+san_clean
+wrap_clean
 
 echo "test-daemon-int: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,45 +10,17 @@
 # Env: SIDECAR BACKEND RAW (paths to the binaries).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${RAW:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-RAW=$(realpath "$RAW")
-T=$(mktemp -d /tmp/tenuo-route.XXXXXX)
-BEPID=""
-SCPID=""
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND RAW
+tn_init route
 pass=0
 fail=0
 WS=/temporal.api.workflowservice.v1.WorkflowService
 
-cleanup() {
-	for p in $BEPID $SCPID; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 nok() { echo "FAIL - $1"; fail=$((fail + 1)); }
 
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_for() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-nlines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 ndeny() { grep -c '"decision":"deny"' "$T/audit.log" 2>/dev/null || true; }
 
 # raw ARGS...: one request through the sidecar; output in $T/raw.out
@@ -98,11 +70,7 @@ passed() {
 }
 
 # ---------------------------------------------------------------- start
-: > "$T/be.out"
-"$BACKEND" -p 0 -r "$T/reqs" > "$T/be.out" 2>&1 &
-BEPID=$!
-wait_for "$T/be.out" "^PORT " || { echo "backend did not start"; exit 1; }
-BP=$(awk '/^PORT/ { print $2 }' "$T/be.out")
+start_backend -p 0 -r "$T/reqs"
 SP=$(freeport)
 cat > "$T/sc.conf" <<EOC
 listen = 127.0.0.1:$SP
@@ -237,40 +205,9 @@ for name in "HTTP/1.1 request" "h2c upgrade"; do
 done
 
 # ------------------------------------------------------------- stop
-kill -TERM "$SCPID"
-i=0
-while kill -0 "$SCPID" 2>/dev/null && [ "$i" -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-if kill -0 "$SCPID" 2>/dev/null; then
-	nok "sidecar exits on SIGTERM"
-else
-	wait "$SCPID"
-	rc=$?
-	SCPID=""
-	if [ $rc -eq 0 ]; then
-		ok "sidecar exits 0"
-	else
-		nok "sidecar exit status $rc"
-		tail -20 "$T/sc.err"
-	fi
-fi
-if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error" \
-    "$T/sc.err"; then
-	nok "sidecar ran clean under the sanitizers"
-	grep -A20 "Sanitizer\|runtime error" "$T/sc.err" | head -60
-fi
-# Under valgrind (SIDECAR_WRAP): any memcheck report fails the run (the
-# error exit code, if set, already failed the exit status check).
-if [ -n "${SIDECAR_WRAP:-}" ]; then
-	if grep -q '^==[0-9]*== ' "$T/sc.err"; then
-		nok "sidecar ran clean under $SIDECAR_WRAP"
-		grep '^==[0-9]*== ' "$T/sc.err" | head -80
-	else
-		ok "sidecar ran clean under ${SIDECAR_WRAP%% *}"
-	fi
-fi
+stop_sidecar "sidecar exits 0"
+san_clean
+wrap_clean
 
 echo "test-daemon-route: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,13 +10,10 @@
 # roughly triple what each stream costs).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${CLIENT:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-CLIENT=$(realpath "$CLIENT")
-T=$(mktemp -d /tmp/tenuo-scale.XXXXXX)
-PIDS=""
-SCPID=""
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND CLIENT
+tn_init scale
 pass=0
 fail=0
 
@@ -33,71 +30,24 @@ else
 	RSS_MAX_KB=32768
 fi
 
-cleanup() {
-	for p in $PIDS $SCPID; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 nok() { echo "FAIL - $1"; fail=$((fail + 1)); }
 
-# client SECS MODE [ARG...] (no leak check for grpc core)
-client() {
-	secs=$1
-	shift
-	ASAN_OPTIONS=detect_leaks=0 timeout "$secs" "$CLIENT" \
-	    "127.0.0.1:$SP" "$@" > "$T/client.out" 2>&1
-	rc=$?
-	sed 's/^/    /' "$T/client.out"
-	return $rc
-}
-
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_for() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-metric() {
-	python3 - "$AP" "$1" <<'EOP'
-import sys, urllib.request
-m = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1],
-    timeout=5).read().decode()
-for l in m.splitlines():
-    if l.startswith("tenuo_sidecar_%s " % sys.argv[2]):
-        print(l.split()[1]); break
-else:
-    print(-1)
-EOP
-}
+# metric NAME: -1 when missing (in place of tests/lib.sh's)
+metric() { metric_at "$AP" "$1"; }
 
 # backend NAME ARGS...: starts h2backend, sets PORT_NAME
 backend() {
 	name=$1
 	shift
-	"$BACKEND" "$@" -p 0 > "$T/be-$name.out" 2>&1 &
-	PIDS="$PIDS $!"
-	wait_for "$T/be-$name.out" "^PORT " ||
+	start_named "$name" "$T/be-$name.out" "$BACKEND" "$@" -p 0 ||
 	    { echo "backend $name did not start"; exit 1; }
-	eval "PORT_$name=$(awk '/^PORT/ { print $2 }' "$T/be-$name.out")"
 }
 
 backend ok
 backend deaf -P
 SP=$(freeport)
+TARGET=127.0.0.1:$SP
 AP=$(freeport)
 # Keepalive every second, 1 s to answer: far shorter than the streams
 # (the analogue of a 70 s poll outliving a 60 s timer).
@@ -191,11 +141,7 @@ wait "$SCPID"
 src=$?
 SCPID=""
 [ $src -eq 0 ] && ok "sidecar exits 0" || nok "sidecar exit status $src"
-if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error" \
-    "$T/sc.err"; then
-	nok "sidecar ran clean under the sanitizers"
-	grep -A20 "Sanitizer\|runtime error" "$T/sc.err" | head -60
-fi
+san_clean
 
 echo "test-daemon-scale: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,70 +9,24 @@
 # Env: SIDECAR BACKEND CLIENT (paths to the binaries).
 set -u
 
-: "${SIDECAR:?}" "${BACKEND:?}" "${CLIENT:?}"
-SIDECAR=$(realpath "$SIDECAR")
-BACKEND=$(realpath "$BACKEND")
-CLIENT=$(realpath "$CLIENT")
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR BACKEND CLIENT
 SRC=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d /tmp/tenuo-tls.XXXXXX)
-PIDS=""
-SCPID=""
+tn_init tls
 pass=0
 fail=0
-
-cleanup() {
-	for p in $PIDS $SCPID; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 nok() { echo "FAIL - $1"; fail=$((fail + 1)); }
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
-# client SECS MODE [ARG...]: grpc core client to $TARGET; TLS when $CA
-# is set (and $CERT/$KEY for a client certificate).  No leak check for
-# grpc core.
-client() {
-	secs=$1
-	shift
-	env ${CA:+GRPCCLIENT_CA=$CA} ${CERT:+GRPCCLIENT_CERT=$CERT} \
-	    ${KEY:+GRPCCLIENT_KEY=$KEY} ASAN_OPTIONS=detect_leaks=0 \
-	    timeout "$secs" "$CLIENT" "$TARGET" "$@" > "$T/client.out" 2>&1
-	rc=$?
-	sed 's/^/    /' "$T/client.out"
-	return $rc
-}
-
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_for FILE PATTERN [tenths] [min count]
-wait_for() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		n=$(grep -c "$2" "$1" 2>/dev/null)
-		[ "${n:-0}" -ge "${4:-1}" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # backend NAME ARGS...: starts h2backend, sets PORT_NAME
 backend() {
 	name=$1
 	shift
-	"$BACKEND" "$@" -p 0 > "$T/be-$name.out" 2>&1 &
-	PIDS="$PIDS $!"
-	wait_for "$T/be-$name.out" "^PORT " ||
+	start_named "$name" "$T/be-$name.out" "$BACKEND" "$@" -p 0 ||
 	    { echo "backend $name did not start"; exit 1; }
-	eval "PORT_$name=$(awk '/^PORT/ { print $2 }' "$T/be-$name.out")"
 }
 
 P="$T/pki"
@@ -302,28 +256,6 @@ check "metrics count TLS handshake failures on both sides" \
 # ---------------------------------------------- readiness with TLS
 # No worker connected: /readyz rests on the probe, which must do the TLS
 # handshake (a TCP connect alone would say ready with a wrong CA).
-readyz() {
-	python3 - "$AP" <<'EOP'
-import sys, urllib.request, urllib.error
-try:
-    print(urllib.request.urlopen("http://127.0.0.1:%s/readyz" % sys.argv[1],
-        timeout=5).status)
-except urllib.error.HTTPError as e:
-    print(e.code)
-except Exception:
-    print(0)
-EOP
-}
-# wait_ready CODE: /readyz answers CODE within 8 s
-wait_ready() {
-	i=0
-	while [ $i -lt 40 ]; do
-		[ "$(readyz)" = "$1" ] && return 0
-		sleep 0.2
-		i=$((i + 1))
-	done
-	return 1
-}
 reload "upstream = 127.0.0.1:$PORT_plain" "$UP_OK"
 check "/readyz 200 with a frontend that verifies" "wait_ready 200"
 reload "upstream = 127.0.0.1:$PORT_plain" "upstream_tls = on" \
@@ -368,11 +300,7 @@ wait "$SCPID"
 src=$?
 SCPID=""
 check "sidecar exits 0" "[ $src -eq 0 ]"
-if grep -q "ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error" \
-    "$T/sc.err"; then
-	nok "sidecar ran clean under the sanitizers"
-	grep -A20 "Sanitizer\|runtime error" "$T/sc.err" | head -60
-fi
+san_clean
 
 echo "test-daemon-tls: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

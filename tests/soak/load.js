@@ -19,26 +19,11 @@
 // out can end; the result says how each one ended.  Exit 0 when the load
 // ran and nothing was lost, 1 otherwise, 2 when it cannot run here.
 
-const path = require('node:path');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
-const { createRequire } = require('node:module');
+const S = require('../lib/temporal-stub');
 
-const E2E = path.resolve(__dirname, '..', 'e2e');
-const ereq = createRequire(path.join(E2E, 'package.json'));
-let grpc;
-let H;
-let F;
-try {
-  grpc = ereq('@grpc/grpc-js');
-  H = require(path.join(E2E, 'lib', 'enforce-harness'));
-  F = require(path.join(E2E, 'lib', 'frontend'));
-} catch (e) {
-  console.log(`SKIP the e2e node modules cannot load (run make e2e-deps): ${String(e.message).split('\n')[0]}`);
-  process.exit(2);
-}
-
-const ROOT = '3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29';
+const { grpc, H, F } = S.load('SKIP ');
 const HOLD_MS = 2000;
 const POLLERS = 6;
 const UNARY_LOOPS = 3;
@@ -93,8 +78,7 @@ function call(c, method, req, ms = 10000) {
 }
 
 function pollReq(queue, who) {
-  return { namespace: 'default', task_queue: { name: queue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-    identity: `soak-${who}@127.0.0.1` };
+  return S.pollReq(queue, `soak-${who}@127.0.0.1`);
 }
 
 async function main() {
@@ -111,16 +95,7 @@ async function main() {
   }
   const fe = new SoakFrontend({ holdMs: HOLD_MS });
   await fe.start();
-  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, dir, lines: (s) => [
-    `trusted_root = ${ROOT}`,
-    'enforcement = enforce',
-    'require_warrant = off',
-    `task_token_key_file = ${s.tokenKey}`,
-    'orphan_drain_timeout = 5s',
-    '[policy strict]',
-    'task_queue = strict-*',
-    'require_warrant = on',
-  ] });
+  const sc = new H.EnforceSidecar({ upstreamPort: fe.port, dir, lines: S.enforceLines('5s') });
   await sc.start();
   const nfds = () => {
     try {

@@ -25,24 +25,17 @@
 # default this folder), NODE (node).
 set -u
 
-: "${SIDECAR:?}"
-SIDECAR=$(realpath "$SIDECAR")
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+tn_bins SIDECAR
 SRC=$(cd "$(dirname "$0")" && pwd)
 SECS=${SOAK_SECONDS:-1800}
 EVERY=${SOAK_SAMPLE:-10}
 SLOPE=${SOAK_SLOPE_KB:-64}
 OUT=${SOAK_OUT:-$SRC}
 NODE=${NODE:-node}
-T=$(mktemp -d /tmp/tenuo-soak.XXXXXX)
+tn_init soak
 LDPID=""
-
-cleanup() {
-	[ -n "$LDPID" ] && kill "$LDPID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 command -v "$NODE" > /dev/null 2>&1 || { echo "soak: SKIP: node not found"; exit 2; }
 mkdir -p "$OUT" "$T/sc"
@@ -52,6 +45,7 @@ CSV=$OUT/samples.csv
 SIDECAR=$SIDECAR timeout $((SECS + 180)) "$NODE" "$SRC/load.js" "$SECS" \
     "$T/sc" > "$T/load.out" 2>&1 &
 LDPID=$!
+PIDS=$LDPID
 i=0
 while ! grep -q '^PID ' "$T/load.out" && [ $i -lt 300 ]; do
 	if ! kill -0 "$LDPID" 2>/dev/null; then
@@ -65,25 +59,26 @@ if ! grep -q '^PID ' "$T/load.out"; then
 	wait "$LDPID"
 	rc=$?
 	LDPID=""
+PIDS=""
 	grep -q '^SKIP' "$T/load.out" && exit 2
 	echo "soak: the load did not start (rc $rc)"
 	exit 1
 fi
-SCPID=$(awk '/^PID / { print $2 }' "$T/load.out")
+SIDEPID=$(awk '/^PID / { print $2 }' "$T/load.out")
 TCK=$(getconf CLK_TCK)
-echo "soak: $SECS s, sidecar pid $SCPID, samples every $EVERY s -> $CSV"
+echo "soak: $SECS s, sidecar pid $SIDEPID, samples every $EVERY s -> $CSV"
 
 # t_s,rss_kb,fds,threads,cpu_ticks,cpu_pct
 echo "t_s,rss_kb,fds,threads,cpu_pct" > "$CSV"
 start=$(date +%s)
 prev_t=$start
 prev_c=""
-while kill -0 "$SCPID" 2>/dev/null && kill -0 "$LDPID" 2>/dev/null; do
+while kill -0 "$SIDEPID" 2>/dev/null && kill -0 "$LDPID" 2>/dev/null; do
 	now=$(date +%s)
-	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$SCPID/status" 2>/dev/null)
-	thr=$(awk '/^Threads:/ { print $2 }' "/proc/$SCPID/status" 2>/dev/null)
-	fds=$(ls "/proc/$SCPID/fd" 2>/dev/null | wc -l)
-	cpu=$(sed 's/.*) //' "/proc/$SCPID/stat" 2>/dev/null |
+	rss=$(proc_kb "$SIDEPID" VmRSS)
+	thr=$(proc_kb "$SIDEPID" Threads)
+	fds=$(nfds "$SIDEPID")
+	cpu=$(sed 's/.*) //' "/proc/$SIDEPID/stat" 2>/dev/null |
 	    awk '{ print $12 + $13 }')
 	[ -z "$rss" ] && break
 	if [ -n "$prev_c" ] && [ "$now" -gt "$prev_t" ]; then
@@ -105,6 +100,7 @@ done
 wait "$LDPID"
 lrc=$?
 LDPID=""
+PIDS=""
 grep -v '^RESULT ' "$T/load.out" | sed 's/^/    /'
 RESULT=$(sed -n 's/^RESULT //p' "$T/load.out")
 [ -n "$RESULT" ] || RESULT='{"error":"no result from load.js"}'

@@ -126,7 +126,7 @@ EOP
 }
 
 # readyz: the status code of /readyz on admin port $AP (0: no answer).
-readyz() { http "http://127.0.0.1:$AP/readyz" | head -1; }
+readyz() { http "http://127.0.0.1:$AP/readyz" | sed -n 1p; }
 
 # wait_ready CODE: /readyz answers CODE within 8 s.
 wait_ready() {

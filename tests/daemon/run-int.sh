@@ -111,8 +111,8 @@ else
 fi
 
 # ---------------------------------------------------------------- admin
-if http "http://127.0.0.1:$AP/healthz" | head -1 | grep -qx 200 &&
-    http "http://127.0.0.1:$AP/readyz" | head -1 | grep -qx 200; then
+if http "http://127.0.0.1:$AP/healthz" | sed -n 1p | grep -qx 200 &&
+    http "http://127.0.0.1:$AP/readyz" | sed -n 1p | grep -qx 200; then
 	ok "admin /healthz and /readyz answer 200"
 else
 	nok "admin /healthz /readyz"
@@ -143,7 +143,7 @@ if client 30 "127.0.0.1:$SP" expect-unavailable; then
 else
 	nok "upstream down: new stream gets UNAVAILABLE"
 fi
-if http "http://127.0.0.1:$AP/readyz" | head -1 | grep -qx 503; then
+if http "http://127.0.0.1:$AP/readyz" | sed -n 1p | grep -qx 503; then
 	ok "admin /readyz is 503 while the upstream is down"
 else
 	nok "admin /readyz while the upstream is down"

@@ -290,20 +290,29 @@ ic_audit_response(const char *path, const char *decision, const char *code,
 	metrics_decision(decision, code, 0);
 }
 
-void
-ic_audit_lost(const char *what, const char *ns, const char *peer,
-    const char *why)
+/* One task event (task_lost, task_undelivered) into the audit log. */
+static void
+ic_audit_task(const char *event, const char *what, const char *ns,
+    const char *peer, const char *why, const char *delivery)
 {
 	struct audit_decision	d;
 
 	memset(&d, 0, sizeof(d));
-	d.event = "task_lost";
+	d.event = event;
 	d.reason = why;
 	d.ns = ns;
 	d.activity_type = what;
 	d.attempt = d.chain_depth = d.latency_us = -1;
 	d.peer = peer;
+	d.delivery = delivery;
 	audit_event_decision(&d);
+}
+
+void
+ic_audit_lost(const char *what, const char *ns, const char *peer,
+    const char *why)
+{
+	ic_audit_task("task_lost", what, ns, peer, why, NULL);
 	metrics.tasks_lost++;
 	log_warnx("%s: task lost: %s: %s", peer != NULL ? peer : "-",
 	    what != NULL ? what : "?", why);
@@ -313,17 +322,8 @@ void
 ic_audit_undelivered(const char *what, const char *ns, const char *peer,
     const char *why)
 {
-	struct audit_decision	d;
-
-	memset(&d, 0, sizeof(d));
-	d.event = "task_undelivered";
-	d.reason = why;
-	d.ns = ns;
-	d.activity_type = what;
-	d.attempt = d.chain_depth = d.latency_us = -1;
-	d.peer = peer;
-	d.delivery = "failed upstream (retryable)";
-	audit_event_decision(&d);
+	ic_audit_task("task_undelivered", what, ns, peer, why,
+	    "failed upstream (retryable)");
 	metrics.tasks_failed_undelivered++;
 	log_info("%s: %s: %s; failing it upstream (retryable)",
 	    peer != NULL ? peer : "-", what != NULL ? what : "?", why);

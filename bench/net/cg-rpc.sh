@@ -23,7 +23,7 @@ WAIT_TENTHS=100
 
 die() { echo "cg-rpc: $*" >&2; exit 1; }
 
-command -v valgrind > /dev/null || die "valgrind missing: skipped"
+command -v valgrind > /dev/null || die "valgrind is needed (make deps installs it)"
 python3 -c "import sys; sys.stdout.buffer.write(b'\0\0\0\0\xcd' + b'a' * 205)" \
     > "$T/body"
 start_named be "$T/be.out" "$BACKEND" -p 0 ||
